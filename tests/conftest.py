@@ -1,0 +1,93 @@
+"""Shared fixtures: persona users (agent, supervisor, resellers A and B, outsider) and a
+fresh SLA cache per test."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import Organisation, Profile
+from tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    OrganisationFactory,
+    ResellerFactory,
+    SubscriptionFactory,
+    SupportContractFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sla_cache():
+    """The calendar/policy cache is per process; a rolled-back test must not leak into it."""
+    from sla import selectors
+
+    selectors.cache_clear()
+    yield
+    selectors.cache_clear()
+
+
+@pytest.fixture
+def distributor(db) -> Organisation:
+    return OrganisationFactory(name="シネックス", kind=Organisation.Kind.DISTRIBUTOR)
+
+
+@pytest.fixture
+def agent(db, distributor):
+    user = UserFactory(username="agent", roles=["agent"])
+    Profile.objects.create(user=user, organisation=distributor)
+    return user
+
+
+@pytest.fixture
+def supervisor(db, distributor):
+    user = UserFactory(username="supervisor", roles=["supervisor"])
+    Profile.objects.create(user=user, organisation=distributor)
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def reseller_a(db):
+    return ResellerFactory(code="reseller-a", name="リセラーA株式会社")
+
+
+@pytest.fixture
+def reseller_b(db):
+    return ResellerFactory(code="reseller-b", name="リセラーB株式会社")
+
+
+@pytest.fixture
+def reseller_a_user(reseller_a):
+    user = UserFactory(username="api-a", roles=["reseller_api"])
+    Profile.objects.create(user=user, reseller=reseller_a)
+    return user
+
+
+@pytest.fixture
+def reseller_b_user(reseller_b):
+    user = UserFactory(username="api-b", roles=["reseller_api"])
+    Profile.objects.create(user=user, reseller=reseller_b)
+    return user
+
+
+@pytest.fixture
+def customer_a(reseller_a):
+    """A 24x365 customer of reseller A with a global admin and an active M365 subscription."""
+    customer = CustomerFactory(reseller=reseller_a, name="顧客A1株式会社")
+    SupportContractFactory(reseller=reseller_a, plan="24x365")
+    return customer
+
+
+@pytest.fixture
+def admin_contact_a(customer_a):
+    return ContactFactory(customer=customer_a, is_global_admin=True)
+
+
+@pytest.fixture
+def subscription_a(customer_a):
+    return SubscriptionFactory(customer=customer_a)

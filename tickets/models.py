@@ -1,0 +1,388 @@
+"""Tickets, their messages and attachments, and the events that make up their timeline."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from contracts.models import Plan
+from sla.models import Severity
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("電話")
+    EMAIL = "email", _("メール")
+    WEB = "web", _("Web")
+    API = "api", _("API")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("新規")
+    IN_PROGRESS = "in_progress", _("対応中")
+    WAITING_ON_CUSTOMER = "waiting_on_customer", _("お客様回答待ち")
+    WAITING_ON_MICROSOFT = "waiting_on_microsoft", _("Microsoft 回答待ち")
+    RESOLVED = "resolved", _("解決済み")
+    CLOSED = "closed", _("クローズ")
+    REFUSED = "refused", _("お断り")
+
+
+OPEN_STATUSES = frozenset(
+    {Status.NEW, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER, Status.WAITING_ON_MICROSOFT}
+)
+
+
+class Category(models.TextChoices):
+    """What the inquiry is about, in the words of the scope of support (Art. 3.1, DOMAIN.md).
+    Which categories a product admits is `tickets.eligibility.CATEGORIES_BY_SCOPE`."""
+
+    STANDARD_FEATURE = "standard_feature", _("クラウドサービスの標準機能")
+    CLOUD_OUTAGE = "cloud_outage", _("クラウド側で発生した障害")
+    ISOLATION = "isolation", _("問題の切り分け")
+    TECHNICAL_INFORMATION = "technical_information", _("公開技術情報の提供")
+    CLIENT_SETUP = "client_setup", _("クライアントアプリのセットアップ・インストール")
+    PRODUCT_KEY = "product_key", _("プロダクトキーの取得")
+    USER_AND_LICENCE = "user_and_licence", _("ユーザー作成・ライセンス割り当て")
+    # Named so an agent can record what was asked; never eligible (Art. 3.1 ※).
+    CLIENT_APP_BEHAVIOUR = "client_app_behaviour", _("クライアントアプリの動作上の問題（対象外）")
+    APP_USAGE = "app_usage", _("アプリの操作方法（対象外）")
+    OPERATING_SYSTEM = "operating_system", _("Windows / OS（対象外）")
+
+
+class RefusalReason(models.TextChoices):
+    """Art. 3.5: why an inquiry was refused at reception or its investigation stopped."""
+
+    OUT_OF_SCOPE = "out_of_scope", _("サポート範囲外")
+    CLIENT_APP_BEHAVIOUR = "client_app_behaviour", _("クライアントアプリの動作上の問題")
+    APP_USAGE = "app_usage", _("アプリの操作方法")
+    OPERATING_SYSTEM = "operating_system", _("Windows / OS")
+    NOT_GLOBAL_ADMIN = "not_global_admin", _("全体管理者以外からの問い合わせ")
+    NO_COOPERATION = "no_cooperation", _("調査へのご協力が得られない (3.4)")
+    OTHER = "other", _("その他")
+
+
+class TicketSequence(models.Model):
+    """The last ticket number issued per year: numbers are CS-<year>-<6 digits>."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("チケット番号の採番")
+        verbose_name_plural = _("チケット番号の採番")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class Ticket(models.Model):
+    number = models.CharField(_("チケット番号"), max_length=20, unique=True, editable=False)
+    reseller = models.ForeignKey(
+        "contracts.Reseller",
+        verbose_name=_("リセラー"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    customer = models.ForeignKey(
+        "contracts.Customer",
+        verbose_name=_("顧客"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    subscription = models.ForeignKey(
+        "contracts.Subscription",
+        verbose_name=_("サブスクリプション"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    requester = models.ForeignKey(
+        "contracts.Contact",
+        verbose_name=_("依頼者"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    # Frozen at receipt: later contract edits never change how this ticket is judged.
+    contract = models.ForeignKey(
+        "contracts.SupportContract",
+        verbose_name=_("適用契約"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    plan = models.CharField(_("サポートの種類"), max_length=20, choices=Plan.choices)
+    policy = models.ForeignKey(
+        "sla.SupportPolicy",
+        verbose_name=_("適用ポリシー"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    channel = models.CharField(_("受付チャネル"), max_length=10, choices=Channel.choices)
+    severity = models.CharField(_("重大度"), max_length=20, choices=Severity.choices)
+    needs_triage = models.BooleanField(
+        _("重大度要確認"), default=False, help_text=_("重大度が推定できず既定値で起票された")
+    )
+    category = models.CharField(_("カテゴリ"), max_length=30, choices=Category.choices)
+    subject = models.CharField(_("件名"), max_length=255)
+    description = models.TextField(_("詳細"))
+    status = models.CharField(
+        _("状態"), max_length=25, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    refusal_reason = models.CharField(
+        _("お断り理由"), max_length=30, choices=RefusalReason.choices, blank=True
+    )
+    refusal_note = models.TextField(_("お断りの説明"), blank=True)
+    microsoft_case_number = models.CharField(_("Microsoft ケース番号"), max_length=40, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("担当者"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    assigned_organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("担当組織"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        help_text=_("再委託先に割り当てると、その組織のエージェントだけが閲覧できます (Art. 12)"),
+    )
+    # SLA (DOMAIN.md §4–§9), computed by sla.services at every channel's intake.
+    submitted_at = models.DateTimeField(_("申込日時"))
+    received_at = models.DateTimeField(_("受付日時"), null=True, blank=True)
+    first_response_due = models.DateTimeField(_("初回応答期限"), null=True, blank=True)
+    sla_explanation = models.JSONField(_("期限の根拠"), default=list, blank=True)
+    at_risk_at = models.DateTimeField(_("期限間近の警告時刻"), null=True, blank=True)
+    at_risk_notified_at = models.DateTimeField(_("期限間近の警告日時"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("初回応答日時"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("期限超過日時"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("エスカレーションレベル"), default=0)
+    next_escalation_at = models.DateTimeField(_("次のエスカレーション"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("解決日時"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("クローズ日時"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("起票者"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_tickets",
+    )
+    idempotency_key = models.CharField(_("冪等キー"), max_length=100, null=True, blank=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("チケット")
+        verbose_name_plural = _("チケット")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            # A retried API POST with the same Idempotency-Key finds the first ticket.
+            models.UniqueConstraint(
+                fields=["reseller", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="ticket_idempotency_key_unique",
+            ),
+            # Art. 3.5: a refusal always says why.
+            models.CheckConstraint(
+                condition=~Q(status="refused") | ~Q(refusal_reason=""),
+                name="ticket_refusal_has_reason",
+            ),
+            # Receipt never precedes submission (DOMAIN.md §4).
+            models.CheckConstraint(
+                condition=Q(received_at__isnull=True)
+                | Q(received_at__gte=models.F("submitted_at")),
+                name="ticket_received_not_before_submitted",
+            ),
+        ]
+        indexes = [
+            # The breach sweep: unanswered tickets with a deadline not yet marked breached.
+            models.Index(
+                fields=["first_response_due"],
+                condition=Q(
+                    first_responded_at__isnull=True,
+                    breached_at__isnull=True,
+                    first_response_due__isnull=False,
+                ),
+                name="ticket_due_unanswered",
+            ),
+            # The at-risk sweep: unanswered tickets whose warning has not gone out.
+            models.Index(
+                fields=["at_risk_at"],
+                condition=Q(
+                    first_responded_at__isnull=True,
+                    at_risk_notified_at__isnull=True,
+                    at_risk_at__isnull=False,
+                ),
+                name="ticket_at_risk_pending",
+            ),
+            # The escalation sweep: breached, unanswered tickets with a further level to fire.
+            models.Index(
+                fields=["next_escalation_at"],
+                condition=Q(first_responded_at__isnull=True, next_escalation_at__isnull=False),
+                name="ticket_next_escalation",
+            ),
+            # Queues: open tickets ordered by deadline, per assignee.
+            models.Index(fields=["status", "first_response_due"], name="ticket_status_due"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            models.Index(fields=["reseller", "received_at"], name="ticket_reseller_received"),
+            models.Index(fields=["customer", "status"], name="ticket_customer_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class Message(models.Model):
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("回答")
+        CUSTOMER = "customer", _("お客様からのメッセージ")
+        INTERNAL_NOTE = "internal_note", _("社内メモ")
+        PHONE_CALL = "phone_call", _("電話")
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", _("着信")
+        OUTBOUND = "outbound", _("発信")
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("チケット"), on_delete=models.CASCADE, related_name="messages"
+    )
+    kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
+    direction = models.CharField(
+        _("電話の方向"), max_length=10, choices=Direction.choices, blank=True
+    )
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("作成者（社内）"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ticket_messages",
+    )
+    author_contact = models.ForeignKey(
+        "contracts.Contact",
+        verbose_name=_("作成者（お客様）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ticket_messages",
+    )
+    body = models.TextField(_("本文"))
+    requests_information = models.BooleanField(
+        _("情報・ログの依頼"), default=False, help_text=_("Art. 3.4: お客様回答待ちにする依頼")
+    )
+    email_message_id = models.CharField(
+        _("メール Message-ID"), max_length=998, null=True, blank=True, unique=True
+    )
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True, db_index=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("メッセージ")
+        verbose_name_plural = _("メッセージ")
+        ordering = ["created_at", "id"]
+        constraints = [
+            # Only a phone call has a direction, and it always has one.
+            models.CheckConstraint(
+                condition=Q(kind="phone_call") & ~Q(direction="")
+                | ~Q(kind="phone_call") & Q(direction=""),
+                name="message_direction_only_for_calls",
+            ),
+        ]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_created")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_public(self) -> bool:
+        """What the requester sees: replies, their own messages, phone calls; never notes."""
+        return self.kind != self.Kind.INTERNAL_NOTE
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.message.ticket_id}/{instance.message_id}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(
+        Message,
+        verbose_name=_("メッセージ"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    file = models.FileField(_("ファイル"), upload_to=attachment_path, max_length=500)
+    filename = models.CharField(_("ファイル名"), max_length=255)
+    content_type = models.CharField(_("種類"), max_length=100)
+    size = models.PositiveBigIntegerField(_("サイズ（バイト）"))
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("添付ファイル")
+        verbose_name_plural = _("添付ファイル")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TicketEvent(models.Model):
+    """One thing that happened to a ticket, written in the same transaction as the change.
+    The timeline, the audit and the outbox read from it. `dedup_key` makes the once-only
+    events (breach, at-risk warning, each escalation level) impossible to record twice."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("起票")
+        STATUS_CHANGED = "status_changed", _("状態変更")
+        SEVERITY_CHANGED = "severity_changed", _("重大度変更")
+        ASSIGNED = "assigned", _("担当割り当て")
+        MESSAGE_ADDED = "message_added", _("メッセージ追加")
+        FIRST_RESPONSE = "first_response", _("初回応答")
+        DEADLINE_RECOMPUTED = "deadline_recomputed", _("期限再計算")
+        AT_RISK = "at_risk", _("期限間近")
+        BREACHED = "breached", _("期限超過")
+        ESCALATED = "escalated", _("エスカレーション")
+        UPDATED = "updated", _("更新")
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("チケット"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("種類"), max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("実行者"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    data = models.JSONField(_("内容"), default=dict, blank=True)
+    dedup_key = models.CharField(max_length=100, null=True, blank=True)
+    created_at = models.DateTimeField(_("日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("チケットイベント")
+        verbose_name_plural = _("チケットイベント")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "dedup_key"],
+                condition=Q(dedup_key__isnull=False),
+                name="ticket_event_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"

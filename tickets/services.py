@@ -1,0 +1,461 @@
+"""Writes of tickets: intake on every channel, the workflow, messages and the first response.
+
+Every function is keyword-only, runs in one transaction, records its events, and raises a
+named `DomainError` on a rule of the terms."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from contracts.models import Contact, Customer, Subscription
+from contracts.selectors import contract_for
+from sla import services as sla_services
+from tickets import eligibility
+from tickets.events import event_record
+from tickets.exceptions import (
+    AttachmentRejected,
+    InvalidTransition,
+    NoActiveContract,
+    ReasonRequired,
+    SubmittedInFuture,
+)
+from tickets.models import (
+    Attachment,
+    Message,
+    RefusalReason,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketSequence,
+)
+from tickets.workflow import can_transition
+
+Kind = TicketEvent.Kind
+
+
+def _actor_or_none(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _save(instance, actor, **kwargs) -> None:
+    """Save with the acting user on the history row (outside a request too)."""
+    instance._history_user = _actor_or_none(actor)
+    instance.save(**kwargs)
+
+
+def ticket_number_next(*, year: int) -> str:
+    """CS-<year>-<6 digits>, gap-free per year: the row lock serialises concurrent intakes."""
+    TicketSequence.objects.get_or_create(year=year)
+    sequence = TicketSequence.objects.select_for_update().get(year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return f"CS-{year}-{sequence.last_number:06d}"
+
+
+@dataclass(frozen=True)
+class AttachmentUpload:
+    """A file to attach: from a form, the API or a mail part."""
+
+    filename: str
+    content_type: str
+    content: UploadedFile
+
+
+def attachments_check(uploads: Sequence[AttachmentUpload]) -> None:
+    """Size and type limits (settings.ATTACHMENT_MAX_BYTES / ATTACHMENT_ALLOWED_TYPES)."""
+    problems: list[str] = []
+    for upload in uploads:
+        if upload.content.size > settings.ATTACHMENT_MAX_BYTES:
+            problems.append(f"{upload.filename}: too_large")
+        elif upload.content_type not in settings.ATTACHMENT_ALLOWED_TYPES:
+            problems.append(f"{upload.filename}: type_not_allowed")
+    if problems:
+        raise AttachmentRejected(fields={"attachments": problems})
+
+
+@transaction.atomic
+def ticket_open(
+    *,
+    customer: Customer,
+    subscription: Subscription,
+    requester: Contact,
+    severity: str,
+    category: str,
+    subject: str,
+    description: str,
+    channel: str,
+    actor=None,
+    submitted_at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+    needs_triage: bool = False,
+    idempotency_key: str | None = None,
+    assignee=None,
+) -> Ticket:
+    """Open a ticket on any channel, after the terms' intake rules (each its own error code).
+
+    `submitted_at` defaults to now and is never in the future; received_at, the deadline and
+    the policy come from the SLA engine and are frozen on the ticket with the contract."""
+    now = now or timezone.now()
+    submitted_at = submitted_at or now
+    if submitted_at > now:
+        raise SubmittedInFuture(fields={"submitted_at": [SubmittedInFuture.code]})
+    eligibility.check_eligibility(
+        customer=customer,
+        subscription=subscription,
+        requester=requester,
+        category=category,
+        at=submitted_at,
+    )
+    local_day = timezone.localtime(submitted_at).date()
+    contract = contract_for(customer=customer, on=local_day)
+    if contract is None:
+        raise NoActiveContract(fields={"customer": [NoActiveContract.code]})
+
+    ticket = Ticket(
+        number=ticket_number_next(year=timezone.localtime(submitted_at).year),
+        reseller_id=customer.reseller_id,
+        customer=customer,
+        subscription=subscription,
+        requester=requester,
+        contract=contract,
+        plan=contract.plan,
+        channel=channel,
+        severity=severity,
+        needs_triage=needs_triage,
+        category=category,
+        subject=subject,
+        description=description,
+        submitted_at=submitted_at,
+        created_by=_actor_or_none(actor),
+        idempotency_key=idempotency_key,
+        assignee=assignee,
+    )
+    sla_services.deadline_fields(
+        submitted_at=submitted_at, plan=contract.plan, severity=severity
+    ).apply(ticket)
+    _save(ticket, actor)
+    event_record(
+        ticket=ticket,
+        kind=Kind.CREATED,
+        actor=actor,
+        data={
+            "channel": channel,
+            "severity": severity,
+            "received_at": ticket.received_at.isoformat(),
+            "first_response_due": ticket.first_response_due.isoformat()
+            if ticket.first_response_due
+            else None,
+        },
+    )
+    return ticket
+
+
+def ticket_find_idempotent(*, reseller_id: int, idempotency_key: str) -> Ticket | None:
+    return Ticket.objects.filter(reseller_id=reseller_id, idempotency_key=idempotency_key).first()
+
+
+def ticket_open_idempotent(*, idempotency_key: str, **kwargs) -> tuple[Ticket, bool]:
+    """`ticket_open` keyed by a client's Idempotency-Key: a retry returns the first ticket."""
+    reseller_id = kwargs["customer"].reseller_id
+    existing = ticket_find_idempotent(reseller_id=reseller_id, idempotency_key=idempotency_key)
+    if existing is not None:
+        return existing, False
+    try:
+        return ticket_open(idempotency_key=idempotency_key, **kwargs), True
+    except IntegrityError:
+        # A concurrent retry won the race: answer with its ticket.
+        existing = ticket_find_idempotent(reseller_id=reseller_id, idempotency_key=idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _stamp_status(ticket: Ticket, target: str, now: datetime.datetime) -> None:
+    if target == Status.RESOLVED:
+        ticket.resolved_at = now
+    elif target == Status.CLOSED:
+        ticket.closed_at = now
+    elif target == Status.IN_PROGRESS and ticket.status in (Status.RESOLVED, Status.CLOSED):
+        # Reopened: the ticket is live again.
+        ticket.resolved_at = None
+        ticket.closed_at = None
+
+
+@transaction.atomic
+def ticket_transition(
+    *,
+    ticket: Ticket,
+    to: str,
+    actor=None,
+    now: datetime.datetime | None = None,
+    note: str = "",
+) -> Ticket:
+    """The one way to change a ticket's status: the workflow table decides, else
+    InvalidTransition."""
+    now = now or timezone.now()
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status == to or not can_transition(ticket.status, to):
+        raise InvalidTransition(
+            f"「{ticket.get_status_display()}」から「{Status(to).label}」には変更できません。",
+            f"A ticket cannot move from {ticket.status} to {to}.",
+            fields={"status": [InvalidTransition.code]},
+        )
+    previous = ticket.status
+    _stamp_status(ticket, to, now)
+    ticket.status = to
+    _save(ticket, actor)
+    event_record(
+        ticket=ticket,
+        kind=Kind.STATUS_CHANGED,
+        actor=actor,
+        data={"from": previous, "to": to, "note": note},
+    )
+    return ticket
+
+
+def ticket_resolve(*, ticket: Ticket, actor=None, now=None) -> Ticket:
+    return ticket_transition(ticket=ticket, to=Status.RESOLVED, actor=actor, now=now)
+
+
+def ticket_close(*, ticket: Ticket, actor=None, now=None) -> Ticket:
+    return ticket_transition(ticket=ticket, to=Status.CLOSED, actor=actor, now=now)
+
+
+def ticket_reopen(*, ticket: Ticket, actor=None, now=None) -> Ticket:
+    return ticket_transition(ticket=ticket, to=Status.IN_PROGRESS, actor=actor, now=now)
+
+
+@transaction.atomic
+def ticket_wait_on_microsoft(*, ticket: Ticket, case_number: str, actor=None, now=None) -> Ticket:
+    case_number = case_number.strip()
+    if not case_number:
+        raise ReasonRequired(
+            "Microsoft のケース番号を入力してください。",
+            "Microsoft's case number is required.",
+            fields={"microsoft_case_number": [ReasonRequired.code]},
+        )
+    ticket = ticket_transition(
+        ticket=ticket, to=Status.WAITING_ON_MICROSOFT, actor=actor, now=now, note=case_number
+    )
+    ticket.microsoft_case_number = case_number
+    _save(ticket, actor, update_fields=["microsoft_case_number", "updated_at"])
+    return ticket
+
+
+@transaction.atomic
+def ticket_refuse(
+    *,
+    ticket: Ticket,
+    reason: str,
+    note: str,
+    actor=None,
+    now: datetime.datetime | None = None,
+) -> Ticket:
+    """Art. 3.5: refuse at reception or stop an investigation, with a reason from the list and
+    a message to the requester (which is a public reply)."""
+    if reason not in RefusalReason.values:
+        raise ReasonRequired(fields={"refusal_reason": [ReasonRequired.code]})
+    if not note.strip():
+        raise ReasonRequired(fields={"refusal_note": [ReasonRequired.code]})
+    now = now or timezone.now()
+    ticket = ticket_transition(ticket=ticket, to=Status.REFUSED, actor=actor, now=now, note=reason)
+    ticket.refusal_reason = reason
+    ticket.refusal_note = note.strip()
+    _save(ticket, actor, update_fields=["refusal_reason", "refusal_note", "updated_at"])
+    message_add(
+        ticket=ticket,
+        kind=Message.Kind.REPLY,
+        body=note.strip(),
+        author_user=actor,
+        actor=actor,
+        now=now,
+        move_status=False,
+    )
+    ticket.refresh_from_db()
+    return ticket
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, assignee, actor=None, organisation=None) -> Ticket:
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    previous = ticket.assignee_id
+    ticket.assignee = assignee
+    if organisation is not None:
+        ticket.assigned_organisation = organisation
+    elif assignee is not None and hasattr(assignee, "profile"):
+        ticket.assigned_organisation = assignee.profile.organisation
+    _save(ticket, actor)
+    event_record(
+        ticket=ticket,
+        kind=Kind.ASSIGNED,
+        actor=actor,
+        data={
+            "from": previous,
+            "to": assignee.pk if assignee else None,
+            "organisation": ticket.assigned_organisation_id,
+        },
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_change_severity(
+    *,
+    ticket: Ticket,
+    severity: str,
+    reason: str,
+    actor=None,
+    now: datetime.datetime | None = None,
+) -> Ticket:
+    """Change the severity, with a reason. Before the first response the deadline is
+    recomputed as if received at the moment of the change, under the same contract
+    (DOMAIN.md §9); after it, the first response stands and nothing is recomputed."""
+    if not reason.strip():
+        raise ReasonRequired(fields={"reason": [ReasonRequired.code]})
+    now = now or timezone.now()
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if severity == ticket.severity:
+        return ticket
+    previous = {
+        "severity": ticket.severity,
+        "first_response_due": ticket.first_response_due.isoformat()
+        if ticket.first_response_due
+        else None,
+    }
+    ticket.severity = severity
+    ticket.needs_triage = False
+    if ticket.first_responded_at is None and ticket.is_open:
+        fields = sla_services.deadline_fields(
+            submitted_at=now, plan=ticket.plan, severity=severity, policy_id=ticket.policy_id
+        )
+        fields.apply(ticket)
+        # A new clock: a breach or warning of the old one does not carry over.
+        ticket.breached_at = None
+        ticket.at_risk_notified_at = None
+        ticket.escalation_level = 0
+        ticket.next_escalation_at = None
+    _save(ticket, actor)
+    event_record(
+        ticket=ticket,
+        kind=Kind.SEVERITY_CHANGED,
+        actor=actor,
+        data={
+            "from": previous["severity"],
+            "to": severity,
+            "reason": reason.strip(),
+            "previous_due": previous["first_response_due"],
+            "first_response_due": ticket.first_response_due.isoformat()
+            if ticket.first_response_due
+            else None,
+        },
+    )
+    return ticket
+
+
+def _counts_as_first_response(kind: str, direction: str) -> bool:
+    """DOMAIN.md §8: a public reply by an agent, or a phone call logged as made."""
+    return kind == Message.Kind.REPLY or (
+        kind == Message.Kind.PHONE_CALL and direction == Message.Direction.OUTBOUND
+    )
+
+
+@transaction.atomic
+def message_add(
+    *,
+    ticket: Ticket,
+    kind: str,
+    body: str,
+    author_user=None,
+    author_contact: Contact | None = None,
+    direction: str = "",
+    requests_information: bool = False,
+    attachments: Iterable[AttachmentUpload] = (),
+    actor=None,
+    now: datetime.datetime | None = None,
+    email_message_id: str | None = None,
+    move_status: bool = True,
+) -> Message:
+    """Add a message to the thread and apply what it means for the ticket:
+    - the first reply to the requester (or an outbound call) sets first_responded_at, once;
+    - a reply that requests information or logs moves the ticket to waiting_on_customer
+      (Art. 3.4), and the customer's answer moves it back to in_progress;
+    - the first agent reply moves a new ticket to in_progress."""
+    uploads = list(attachments)
+    attachments_check(uploads)
+    if not body.strip():
+        raise ReasonRequired(
+            "本文を入力してください。",
+            "The message body is required.",
+            fields={"body": [ReasonRequired.code]},
+        )
+    now = now or timezone.now()
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    message = Message(
+        ticket=ticket,
+        kind=kind,
+        direction=direction if kind == Message.Kind.PHONE_CALL else "",
+        author_user=_actor_or_none(author_user),
+        author_contact=author_contact,
+        body=body,
+        requests_information=requests_information and kind == Message.Kind.REPLY,
+        email_message_id=email_message_id,
+    )
+    _save(message, actor)
+    for upload in uploads:
+        attachment = Attachment(
+            message=message,
+            filename=upload.filename,
+            content_type=upload.content_type,
+            size=upload.content.size,
+        )
+        attachment.file.save(upload.filename, upload.content, save=False)
+        _save(attachment, actor)
+    event_record(
+        ticket=ticket,
+        kind=Kind.MESSAGE_ADDED,
+        actor=actor,
+        data={"message_id": message.pk, "kind": kind, "direction": message.direction},
+    )
+
+    changed = False
+    if ticket.first_responded_at is None and _counts_as_first_response(kind, message.direction):
+        ticket.first_responded_at = now
+        ticket.next_escalation_at = None  # a first response stops further levels
+        changed = True
+        event_record(
+            ticket=ticket,
+            kind=Kind.FIRST_RESPONSE,
+            actor=actor,
+            data={
+                "message_id": message.pk,
+                "at": now.isoformat(),
+                "on_time": ticket.first_response_due is None or now <= ticket.first_response_due,
+            },
+            dedup_key="first_response",
+        )
+    if changed:
+        _save(ticket, actor)
+
+    if move_status and ticket.is_open:
+        target = None
+        if kind == Message.Kind.REPLY and message.requests_information:
+            target = Status.WAITING_ON_CUSTOMER
+        else:
+            customer_answered = (
+                kind == Message.Kind.CUSTOMER and ticket.status == Status.WAITING_ON_CUSTOMER
+            )
+            first_answer = ticket.status == Status.NEW and _counts_as_first_response(
+                kind, message.direction
+            )
+            if customer_answered or first_answer:
+                target = Status.IN_PROGRESS
+        if target is not None and target != ticket.status:
+            ticket_transition(ticket=ticket, to=target, actor=actor, now=now)
+    return message
