@@ -1,5 +1,6 @@
-"""Test-run environment, set before Django reads its settings: the tests run with the
-development secret unless the environment provides one."""
+"""Test-run environment, loaded as a pytest plugin (`-p helpdesk.pytest_env` in pyproject)
+before pytest-django reads the settings: the tests run production-like (DEBUG off) with a
+test-only secret unless the environment provides its own."""
 
 import os
 
