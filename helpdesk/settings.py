@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "sla",
     "tickets",
     "notifications",
+    "workspace",
 ]
 
 MIDDLEWARE = [
@@ -222,3 +223,7 @@ SLA_CRITICAL_AT_RISK_MINUTES = env.int("SLA_CRITICAL_AT_RISK_MINUTES", default=1
 
 # Functions called with every TicketEvent inside its transaction (webhooks, mail): dotted paths.
 TICKET_EVENT_SUBSCRIBERS: list[str] = []
+
+# Agent workspace: rows per queue page, and how long a personal-data reveal (Art. 14) stays open.
+WORKSPACE_PAGE_SIZE = env.int("WORKSPACE_PAGE_SIZE", default=50)
+WORKSPACE_REVEAL_MINUTES = env.int("WORKSPACE_REVEAL_MINUTES", default=30)

@@ -1,0 +1,57 @@
+"""The log of personal-data reveals in the agent workspace (Art. 14)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RevealPurpose(models.TextChoices):
+    """Art. 14.2: the only purposes for which a contact's personal data may be used."""
+
+    IDENTITY_AND_SERVICE = "identity_and_service", _("14.2.1 本人確認・サービスの提供")
+    SATISFACTION_SURVEY = "satisfaction_survey", _("14.2.2 満足度調査")
+    SERVICE_IMPROVEMENT = "service_improvement", _("14.2.3 サービスの改善・新サービスの開発")
+    ANSWERING_INQUIRY = "answering_inquiry", _("14.2.4 お問い合わせへの回答")
+
+
+class ContactReveal(models.Model):
+    """One time an agent unmasked a contact's email address and phone number, and why.
+    Never edited: it is the audit trail the admins read (Art. 12, 14)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("閲覧者"),
+        on_delete=models.PROTECT,
+        related_name="contact_reveals",
+    )
+    contact = models.ForeignKey(
+        "contracts.Contact",
+        verbose_name=_("担当者"),
+        on_delete=models.PROTECT,
+        related_name="reveals",
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("チケット"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contact_reveals",
+    )
+    purpose = models.CharField(_("利用目的"), max_length=30, choices=RevealPurpose.choices)
+    reason = models.TextField(_("理由"))
+    created_at = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("個人情報の閲覧記録")
+        verbose_name_plural = _("個人情報の閲覧記録")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # "Has this user revealed this contact recently?" on every ticket page.
+            models.Index(fields=["user", "contact", "created_at"], name="reveal_user_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.contact_id} ({self.purpose})"
