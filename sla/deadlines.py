@@ -19,6 +19,7 @@ binary search: a submission before a nine-day Golden Week costs the same as one 
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -245,7 +246,7 @@ class BusinessCalendar:
     last_year: int = 2040
     holiday_names_en: Mapping[date, str] = field(default_factory=dict, repr=False)
 
-    # Precomputed in __post_init__ (declared for type checkers, not dataclass fields).
+    # Precomputed by __post_init__ (init=False): UTC epoch seconds and business-day indexes.
     _open_starts: list[int] = field(init=False, repr=False)
     _open_ends: list[int] = field(init=False, repr=False)
     _open_start_datetimes: list[datetime] = field(init=False, repr=False)
@@ -277,8 +278,9 @@ class BusinessCalendar:
                 if start < end:  # an interval swallowed by a DST jump is dropped
                     intervals.append((start, end, ordinal))
 
+        # Closures count in whole seconds, rounded outwards so that a closure is never shorter.
         cuts = _merged(
-            (int(closure.start.timestamp()), int(closure.end.timestamp()))
+            (math.floor(closure.start.timestamp()), math.ceil(closure.end.timestamp()))
             for closure in self.closures
         )
         intervals = _subtract(intervals, cuts)
@@ -409,6 +411,8 @@ class BusinessCalendar:
         return tuple(closed)
 
     def _closure_name(self, day: date) -> str | None:
+        if not self.closures:
+            return None
         day_start = datetime.combine(day, time(0), tzinfo=self.tz)
         day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.tz)
         for closure in self.closures:

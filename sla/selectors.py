@@ -73,14 +73,6 @@ def _build_calendar() -> deadlines.BusinessCalendar:
     for day, name in NationalHoliday.objects.values_list("date", "name"):
         names[day] = name
         names_en.setdefault(day, name)
-    # An admin's override of a single date wins over both lists.
-    for override in HolidayOverride.objects.all():
-        if override.is_holiday:
-            names[override.date] = override.name or "休日"
-            names_en[override.date] = override.name or "holiday"
-        else:
-            names.pop(override.date, None)
-            names_en.pop(override.date, None)
     company: dict[datetime.date, str] = {}
     for holiday in CompanyHoliday.objects.filter(is_active=True):
         for day in calendars.yearly_range_dates(
@@ -99,6 +91,14 @@ def _build_calendar() -> deadlines.BusinessCalendar:
     }
     company.update(names)
     company_en.update(names_en)
+    # An admin's override of a single date wins over every list, company holidays included.
+    for override in HolidayOverride.objects.all():
+        if override.is_holiday:
+            company[override.date] = override.name or "休日"
+            company_en[override.date] = override.name or "holiday"
+        else:
+            company.pop(override.date, None)
+            company_en.pop(override.date, None)
     closures = [
         deadlines.Closure(start=row.starts_at, end=row.ends_at, name=row.name)
         for row in Closure.objects.all()

@@ -196,9 +196,10 @@ def ticket_transition(
     actor=None,
     now: datetime.datetime | None = None,
     note: str = "",
+    changes: dict[str, object] | None = None,
 ) -> Ticket:
     """The one way to change a ticket's status: the workflow table decides, else
-    InvalidTransition."""
+    InvalidTransition. `changes` are other fields set in the same save (a refusal's reason)."""
     now = now or timezone.now()
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.status == to or not can_transition(ticket.status, to):
@@ -210,6 +211,8 @@ def ticket_transition(
     previous = ticket.status
     _stamp_status(ticket, to, now)
     ticket.status = to
+    for field, value in (changes or {}).items():
+        setattr(ticket, field, value)
     _save(ticket, actor)
     event_record(
         ticket=ticket,
@@ -241,12 +244,14 @@ def ticket_wait_on_microsoft(*, ticket: Ticket, case_number: str, actor=None, no
             "Microsoft's case number is required.",
             fields={"microsoft_case_number": [ReasonRequired.code]},
         )
-    ticket = ticket_transition(
-        ticket=ticket, to=Status.WAITING_ON_MICROSOFT, actor=actor, now=now, note=case_number
+    return ticket_transition(
+        ticket=ticket,
+        to=Status.WAITING_ON_MICROSOFT,
+        actor=actor,
+        now=now,
+        note=case_number,
+        changes={"microsoft_case_number": case_number},
     )
-    ticket.microsoft_case_number = case_number
-    _save(ticket, actor, update_fields=["microsoft_case_number", "updated_at"])
-    return ticket
 
 
 @transaction.atomic
@@ -265,10 +270,14 @@ def ticket_refuse(
     if not note.strip():
         raise ReasonRequired(fields={"refusal_note": [ReasonRequired.code]})
     now = now or timezone.now()
-    ticket = ticket_transition(ticket=ticket, to=Status.REFUSED, actor=actor, now=now, note=reason)
-    ticket.refusal_reason = reason
-    ticket.refusal_note = note.strip()
-    _save(ticket, actor, update_fields=["refusal_reason", "refusal_note", "updated_at"])
+    ticket = ticket_transition(
+        ticket=ticket,
+        to=Status.REFUSED,
+        actor=actor,
+        now=now,
+        note=reason,
+        changes={"refusal_reason": reason, "refusal_note": note.strip()},
+    )
     message_add(
         ticket=ticket,
         kind=Message.Kind.REPLY,

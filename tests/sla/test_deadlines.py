@@ -62,7 +62,9 @@ SPLIT_CALENDAR = BusinessCalendar(
 )
 
 
-def jst(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0):
+def jst(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
     return datetime(year, month, day, hour, minute, second, tzinfo=TOKYO)
 
 
