@@ -1,0 +1,194 @@
+"""Forms of the agent workspace: they read and validate input only; the services decide.
+
+A `DomainError` raised by a service is put back on the form (`domain_error_to_form`), so the
+agent sees the terms' message next to the field and keeps what was typed."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Plan
+from helpdesk.exceptions import DomainError
+from sla.models import Severity
+from tickets.models import Category, Channel, Message, RefusalReason, Status
+from tickets.services import AttachmentUpload
+from workspace.models import RevealPurpose
+
+_EMPTY = [("", "—")]
+
+
+def domain_error_to_form(form: forms.Form, error: DomainError) -> None:
+    """Attach the error to the fields it names that the form has, else to the whole form."""
+    placed = False
+    for name in error.fields:
+        if name in form.fields:
+            form.add_error(name, error.message)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)
+
+
+class QueueFilterForm(forms.Form):
+    search = forms.CharField(
+        label=_("検索"),
+        required=False,
+        max_length=200,
+        help_text=_("チケット番号・件名・テナント ID・担当者メールアドレス"),
+    )
+    severity = forms.ChoiceField(label=_("重大度"), required=False, choices=_EMPTY)
+    plan = forms.ChoiceField(label=_("サポートの種類"), required=False, choices=_EMPTY)
+    reseller = forms.TypedChoiceField(
+        label=_("リセラー"), required=False, coerce=int, empty_value=None, choices=_EMPTY
+    )
+    customer = forms.CharField(label=_("顧客"), required=False, max_length=200)
+    channel = forms.ChoiceField(label=_("受付チャネル"), required=False, choices=_EMPTY)
+    assignee = forms.ChoiceField(label=_("担当者"), required=False, choices=_EMPTY)
+    status = forms.ChoiceField(label=_("状態"), required=False, choices=_EMPTY)
+
+    def __init__(self, *args, resellers=(), agents=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = _EMPTY + list(Severity.choices)
+        self.fields["plan"].choices = _EMPTY + list(Plan.choices)
+        self.fields["reseller"].choices = _EMPTY + [(r.pk, r.name) for r in resellers]
+        self.fields["channel"].choices = _EMPTY + list(Channel.choices)
+        self.fields["assignee"].choices = (
+            _EMPTY + [("none", _("未割当"))] + [(str(u.pk), u.get_username()) for u in agents]
+        )
+        self.fields["status"].choices = _EMPTY + list(Status.choices)
+
+
+def _uploads(files) -> list[AttachmentUpload]:
+    return [
+        AttachmentUpload(
+            filename=upload.name,
+            content_type=upload.content_type or "application/octet-stream",
+            content=upload,
+        )
+        for upload in files
+    ]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("回答"), widget=forms.Textarea(attrs={"rows": 6}))
+    requests_information = forms.BooleanField(
+        label=_("情報・ログを依頼する（お客様回答待ちにする, 第3条3.4）"), required=False
+    )
+    attachments = MultipleFileField(label=_("添付ファイル"), required=False)
+
+    def uploads(self) -> list[AttachmentUpload]:
+        return _uploads(self.cleaned_data.get("attachments") or [])
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label=_("社内メモ"), widget=forms.Textarea(attrs={"rows": 4}))
+    attachments = MultipleFileField(label=_("添付ファイル"), required=False)
+
+    def uploads(self) -> list[AttachmentUpload]:
+        return _uploads(self.cleaned_data.get("attachments") or [])
+
+
+class PhoneCallForm(forms.Form):
+    direction = forms.ChoiceField(
+        label=_("電話の方向"), choices=Message.Direction.choices, widget=forms.RadioSelect
+    )
+    body = forms.CharField(label=_("通話内容"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class SeverityForm(forms.Form):
+    severity = forms.ChoiceField(label=_("新しい重大度"), choices=Severity.choices)
+    reason = forms.CharField(
+        label=_("変更理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(
+        label=_("担当者"), coerce=int, empty_value=None, required=False, choices=_EMPTY
+    )
+
+    def __init__(self, *args, agents=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", _("（未割当にする）"))] + [
+            (u.pk, u.get_username()) for u in agents
+        ]
+
+
+class MicrosoftForm(forms.Form):
+    case_number = forms.CharField(label=_("Microsoft ケース番号"), max_length=40)
+
+
+class RefuseForm(forms.Form):
+    reason = forms.ChoiceField(label=_("お断り理由"), choices=RefusalReason.choices)
+    note = forms.CharField(
+        label=_("依頼者へのメッセージ"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("依頼者に回答として送信されます（第3条3.5）。"),
+    )
+
+
+class RevealForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("利用目的"), choices=RevealPurpose.choices)
+    reason = forms.CharField(label=_("理由"), max_length=500)
+
+
+class CustomerSearchForm(forms.Form):
+    search = forms.CharField(
+        label=_("リセラー・顧客・担当者を検索"),
+        max_length=200,
+        help_text=_("顧客名・ドメイン・テナント ID・リセラー名・担当者の氏名またはメールアドレス"),
+    )
+
+
+class PhoneIntakeForm(forms.Form):
+    """A ticket taken on the phone (channel 'phone'); the eligibility rules run in the
+    service and come back as field errors."""
+
+    requester = forms.TypedChoiceField(label=_("依頼者"), coerce=int)
+    subscription = forms.TypedChoiceField(label=_("サブスクリプション"), coerce=int)
+    severity = forms.ChoiceField(label=_("重大度"), choices=Severity.choices)
+    category = forms.ChoiceField(label=_("カテゴリ"), choices=Category.choices)
+    subject = forms.CharField(label=_("件名"), max_length=255)
+    description = forms.CharField(label=_("詳細"), widget=forms.Textarea(attrs={"rows": 6}))
+    submitted_at = forms.DateTimeField(
+        label=_("申込日時（通話開始）"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("空欄なら現在時刻。未来の日時は指定できません。"),
+    )
+
+    def __init__(self, *args, contacts=(), subscriptions=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["requester"].choices = _EMPTY + [
+            (
+                c.pk,
+                f"{c.name}" + ("" if c.is_global_admin else f" — {_('全体管理者ではありません')}"),
+            )
+            for c in contacts
+        ]
+        self.fields["subscription"].choices = _EMPTY + [
+            (s.pk, f"{s.product.name} ({s.get_status_display()})") for s in subscriptions
+        ]
+
+    def clean_submitted_at(self) -> datetime.datetime | None:
+        value = self.cleaned_data.get("submitted_at")
+        if value is not None and value > timezone.now():
+            raise forms.ValidationError(_("申込日時に未来の日時は指定できません。"))
+        return value

@@ -1,0 +1,424 @@
+"""Reads of the agent workspace: queues and their counts, filters and search, the SLA state of
+a row, the ticket page and the supervisor dashboard.
+
+Every ticket list starts from `tickets.selectors.tickets_visible_to`, so a subcontractor agent
+sees only its organisation's tickets here too (Art. 12)."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import AGENT_ROLES
+from contracts.models import Contact, Customer, Reseller, Subscription
+from sla import deadlines
+from sla.models import Severity
+from tickets.models import OPEN_STATUSES, Message, Status, Ticket, TicketEvent
+from tickets.selectors import messages_all, tickets_visible_to
+from workspace.models import ContactReveal
+
+User = get_user_model()
+
+_OPEN = Q(status__in=OPEN_STATUSES)
+_UNANSWERED_WITH_DEADLINE = Q(first_responded_at__isnull=True, first_response_due__isnull=False)
+
+
+def _breached_q(now: datetime.datetime) -> Q:
+    """The rule of `tickets.selectors.tickets_breached`, as a condition a count can filter on."""
+    return (
+        _OPEN
+        & _UNANSWERED_WITH_DEADLINE
+        & (Q(breached_at__isnull=False) | Q(first_response_due__lte=now))
+    )
+
+
+def _at_risk_q(now: datetime.datetime) -> Q:
+    """The rule of `tickets.selectors.tickets_at_risk`, as a condition."""
+    return (
+        _OPEN
+        & Q(first_responded_at__isnull=True, at_risk_at__lte=now, first_response_due__gt=now)
+    )
+
+
+@dataclass(frozen=True)
+class Queue:
+    slug: str
+    label: Promise
+    count: int = 0
+
+
+# The queues of the home page, in the order an agent works them.
+QUEUE_LABELS: dict[str, Promise] = {
+    "unassigned": _("未割当"),
+    "mine": _("自分の担当"),
+    "breached": _("期限超過"),
+    "at_risk": _("期限間近"),
+    "waiting_on_customer": _("お客様回答待ち"),
+    "waiting_on_microsoft": _("Microsoft 回答待ち"),
+    "open": _("すべての未完了"),
+}
+DEFAULT_QUEUE = "open"
+
+
+def _queue_conditions(*, user, now: datetime.datetime) -> dict[str, Q]:
+    return {
+        "unassigned": _OPEN & Q(assignee__isnull=True),
+        "mine": _OPEN & Q(assignee_id=user.pk),
+        "breached": _breached_q(now),
+        "at_risk": _at_risk_q(now),
+        "waiting_on_customer": Q(status=Status.WAITING_ON_CUSTOMER),
+        "waiting_on_microsoft": Q(status=Status.WAITING_ON_MICROSOFT),
+        "open": _OPEN,
+    }
+
+
+def queues_with_counts(*, user, now: datetime.datetime) -> list[Queue]:
+    """Every queue with its count, in one query (conditional aggregation)."""
+    conditions = _queue_conditions(user=user, now=now)
+    counts = (
+        tickets_visible_to(user)
+        .order_by()
+        .aggregate(
+            **{slug: Count("id", filter=condition) for slug, condition in conditions.items()}
+        )
+    )
+    return [Queue(slug, label, counts[slug] or 0) for slug, label in QUEUE_LABELS.items()]
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the filter bar of a queue asks for; empty values filter nothing."""
+
+    severity: str = ""
+    plan: str = ""
+    reseller_id: int | None = None
+    customer: str = ""
+    channel: str = ""
+    assignee: str = ""  # a user id, or "none" for unassigned
+    status: str = ""
+    search: str = ""
+
+
+def _search_q(search: str) -> Q:
+    """By number, subject, tenant ID or contact email: each exact where it can be, so the
+    indexes serve it."""
+    search = search.strip()
+    condition = Q(number__iexact=search) | Q(subject__icontains=search)
+    try:
+        condition |= Q(customer__tenant_id=uuid.UUID(search))
+    except ValueError:
+        pass
+    if "@" in search:
+        condition |= Q(requester__email__iexact=search)
+    return condition
+
+
+def tickets_in_queue(
+    *, user, queue: str, filters: QueueFilters, now: datetime.datetime
+) -> QuerySet[Ticket]:
+    """The tickets of one queue, filtered, sorted by first-response deadline (tickets with no
+    commitment last), then oldest first."""
+    conditions = _queue_conditions(user=user, now=now)
+    queryset = tickets_visible_to(user).filter(conditions.get(queue, conditions[DEFAULT_QUEUE]))
+    if filters.severity:
+        queryset = queryset.filter(severity=filters.severity)
+    if filters.plan:
+        queryset = queryset.filter(plan=filters.plan)
+    if filters.reseller_id:
+        queryset = queryset.filter(reseller_id=filters.reseller_id)
+    if filters.customer.strip():
+        queryset = queryset.filter(customer__name__icontains=filters.customer.strip())
+    if filters.channel:
+        queryset = queryset.filter(channel=filters.channel)
+    if filters.assignee == "none":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        queryset = queryset.filter(assignee_id=int(filters.assignee))
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.search.strip():
+        queryset = queryset.filter(_search_q(filters.search))
+    return queryset.order_by(
+        F("first_response_due").asc(nulls_last=True), "received_at", "id"
+    )
+
+
+def queue_page(*, queryset: QuerySet[Ticket], page_number: Any, now: datetime.datetime) -> Page:
+    """One page of rows, each with its SLA state: two queries (count and rows)."""
+    paginator = Paginator(queryset, settings.WORKSPACE_PAGE_SIZE)
+    page = paginator.get_page(page_number)
+    for ticket in page.object_list:
+        ticket.sla = ticket_sla_state(ticket=ticket, now=now)
+    return page
+
+
+def ticket_sla_state(*, ticket: Ticket, now: datetime.datetime) -> deadlines.SlaState:
+    """The first-response clock of a ticket, with the same warning rule the sweep uses."""
+    return deadlines.sla_state(
+        now=now,
+        received_at=ticket.received_at,
+        first_response_due=ticket.first_response_due,
+        first_responded_at=ticket.first_responded_at,
+        at_risk_share=settings.SLA_AT_RISK_SHARE,
+        critical_at_risk_minutes=settings.SLA_CRITICAL_AT_RISK_MINUTES
+        if ticket.severity == Severity.CRITICAL
+        else None,
+        breached_at=ticket.breached_at,
+    )
+
+
+def agents_all() -> QuerySet:
+    """Desk users a ticket can be assigned to."""
+    return (
+        User.objects.filter(Q(groups__name__in=AGENT_ROLES) | Q(is_superuser=True), is_active=True)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def resellers_all() -> QuerySet[Reseller]:
+    return Reseller.objects.order_by("name")
+
+
+# --- the ticket page ----------------------------------------------------------------------------
+
+
+def ticket_for_user(*, user, number: str) -> Ticket:
+    """The ticket `number` if `user` may see it; otherwise 404, the same answer as a ticket
+    that does not exist (a subcontractor learns nothing of other organisations' tickets)."""
+    ticket = (
+        tickets_visible_to(user)
+        .select_related("customer__reseller", "policy", "assigned_organisation", "created_by")
+        .filter(number=number)
+        .first()
+    )
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def ticket_thread(*, ticket: Ticket) -> list[Message]:
+    return list(messages_all(ticket=ticket))
+
+
+def ticket_events(*, ticket: Ticket) -> list[TicketEvent]:
+    return list(ticket.events.select_related("actor"))
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime.datetime
+    who: Any
+    kind: str
+    changes: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+
+def ticket_history(*, ticket: Ticket) -> list[HistoryEntry]:
+    """Who changed what, from django-simple-history: each row against the one before it."""
+    records = list(ticket.history.select_related("history_user").order_by("history_date"))
+    entries: list[HistoryEntry] = []
+    previous = None
+    for record in records:
+        changes: list[tuple[str, Any, Any]] = []
+        if previous is not None:
+            delta = record.diff_against(previous)
+            for change in delta.changes:
+                label = Ticket._meta.get_field(change.field).verbose_name
+                changes.append((str(label), change.old, change.new))
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=record.history_user,
+                kind=record.get_history_type_display(),
+                changes=changes,
+            )
+        )
+        previous = record
+    entries.reverse()
+    return entries
+
+
+def contact_revealed(*, user, contact: Contact, now: datetime.datetime) -> bool:
+    """Whether `user` revealed `contact` within the last WORKSPACE_REVEAL_MINUTES."""
+    since = now - datetime.timedelta(minutes=settings.WORKSPACE_REVEAL_MINUTES)
+    return ContactReveal.objects.filter(user=user, contact=contact, created_at__gte=since).exists()
+
+
+def mask_email(email: str) -> str:
+    local, _sep, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}" if domain else "•••"
+
+
+def mask_phone(phone: str) -> str:
+    return f"•••-••••-{phone[-2:]}" if len(phone) >= 2 else ("•••" if phone else "")
+
+
+# --- phone intake -------------------------------------------------------------------------------
+
+
+def customers_search(*, search: str, limit: int = 20) -> list[Customer]:
+    """Customers matching a name, domain, tenant ID, reseller name, or a contact's email."""
+    search = search.strip()
+    if not search:
+        return []
+    condition = (
+        Q(name__icontains=search)
+        | Q(primary_domain__icontains=search)
+        | Q(reseller__name__icontains=search)
+        | Q(reseller__code__iexact=search)
+        | Q(contacts__email__iexact=search)
+        | Q(contacts__name__icontains=search)
+    )
+    try:
+        condition |= Q(tenant_id=uuid.UUID(search))
+    except ValueError:
+        pass
+    ids = Customer.objects.filter(condition).values("id").distinct()[:limit]
+    return list(Customer.objects.filter(id__in=ids).select_related("reseller").order_by("name"))
+
+
+def customer_intake_choices(*, customer: Customer) -> tuple[QuerySet, QuerySet]:
+    """Everyone who might call about `customer` (the form says when one is not a global admin)
+    and its subscriptions (the form says when one is not active)."""
+    contacts = Contact.objects.filter(
+        Q(customer=customer) | Q(reseller_id=customer.reseller_id), is_active=True
+    ).order_by("-is_global_admin", "name")
+    subscriptions = (
+        Subscription.objects.filter(customer=customer).select_related("product").order_by("id")
+    )
+    return contacts, subscriptions
+
+
+# --- the supervisor dashboard -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResellerShare:
+    reseller: str
+    total: int
+    on_time: int
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.on_time / self.total, 1) if self.total else None
+
+
+@dataclass
+class Dashboard:
+    statuses: list[tuple[str, str]]
+    severities: list[tuple[str, str]]
+    matrix: dict[str, dict[str, int]]
+    totals_by_status: dict[str, int]
+    breached_today: list[Ticket]
+    at_risk: list[Ticket]
+    share_overall: ResellerShare
+    share_by_reseller: list[ResellerShare]
+    month_start: datetime.datetime
+
+
+def _jst_day_start(now: datetime.datetime) -> datetime.datetime:
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def dashboard_for(*, user, now: datetime.datetime, list_limit: int = 20) -> Dashboard:
+    """Counts by state × severity, today's breaches, at-risk tickets and the month's on-time
+    first-response share (overall and per reseller), in a constant number of queries.
+
+    Judged this month: tickets whose deadline fell in the month (JST) and is decided — answered,
+    or past due. A ticket with no commitment is never judged (DOMAIN.md point 7)."""
+    visible = tickets_visible_to(user)
+    matrix: dict[str, dict[str, int]] = {status: {} for status in Status.values}
+    totals: dict[str, int] = dict.fromkeys(Status.values, 0)
+    rows = visible.order_by().values("status", "severity").annotate(count=Count("id"))
+    for row in rows:
+        matrix[row["status"]][row["severity"]] = row["count"]
+        totals[row["status"]] += row["count"]
+
+    day_start = _jst_day_start(now)
+    breached_today = list(
+        visible.filter(
+            first_response_due__gte=day_start,
+            first_response_due__lte=now,
+        )
+        .filter(
+            Q(first_responded_at__isnull=True) | Q(first_responded_at__gt=F("first_response_due"))
+        )
+        .exclude(status=Status.REFUSED)
+        .order_by("first_response_due")[:list_limit]
+    )
+    at_risk = list(visible.filter(_at_risk_q(now)).order_by("first_response_due")[:list_limit])
+
+    month_start = day_start.replace(day=1)
+    # Midnight JST of the 1st of next month: day 28 plus 4 days is always in the next month.
+    next_month = (month_start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    judged = visible.filter(
+        first_response_due__gte=month_start, first_response_due__lt=next_month
+    ).filter(Q(first_responded_at__isnull=False) | Q(first_response_due__lte=now))
+    on_time = Q(first_responded_at__isnull=False, first_responded_at__lte=F("first_response_due"))
+    per_reseller = (
+        judged.order_by()
+        .values("reseller__name")
+        .annotate(total=Count("id"), on_time=Count("id", filter=on_time))
+        .order_by("reseller__name")
+    )
+    shares = [
+        ResellerShare(row["reseller__name"], row["total"], row["on_time"]) for row in per_reseller
+    ]
+    overall = ResellerShare(
+        str(_("全体")), sum(s.total for s in shares), sum(s.on_time for s in shares)
+    )
+    return Dashboard(
+        statuses=list(Status.choices),
+        severities=list(Severity.choices),
+        matrix=matrix,
+        totals_by_status=totals,
+        breached_today=breached_today,
+        at_risk=at_risk,
+        share_overall=overall,
+        share_by_reseller=shares,
+        month_start=month_start,
+    )
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    label: str
+    percent: float | None
+    total: int
+    y: int
+    width: int
+
+
+def share_chart(
+    shares: list[ResellerShare], *, bar_width: int = 360, row_height: int = 28
+) -> dict[str, Any]:
+    """Geometry of the on-time share chart, one horizontal bar per reseller (server-rendered
+    SVG: no chart library, no CDN)."""
+    bars = [
+        ChartBar(
+            label=share.reseller,
+            percent=share.percent,
+            total=share.total,
+            y=index * row_height,
+            width=round(bar_width * (share.percent or 0) / 100),
+        )
+        for index, share in enumerate(shares)
+    ]
+    return {
+        "bars": bars,
+        "bar_width": bar_width,
+        "row_height": row_height,
+        "height": max(len(bars), 1) * row_height,
+    }

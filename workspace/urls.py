@@ -1,0 +1,19 @@
+from django.urls import path
+
+from workspace import views
+
+app_name = "workspace"
+
+urlpatterns = [
+    path("", views.queue_list, name="queue"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("tickets/new/", views.phone_intake_search, name="phone_intake_search"),
+    path("tickets/new/<int:customer_id>/", views.phone_intake, name="phone_intake"),
+    path("tickets/<str:number>/", views.ticket_detail, name="ticket"),
+    path(
+        "tickets/<str:number>/attachments/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment",
+    ),
+    path("tickets/<str:number>/<slug:action>/", views.ticket_action, name="ticket_action"),
+]

@@ -1,0 +1,435 @@
+"""Views of the agent workspace: read the request, call a selector or a service, render.
+
+Actions post to `ticket_action`; a form error or a `DomainError` re-renders the ticket page
+with the bound form (nothing typed is lost), a success redirects back (post/redirect/get)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import AGENT_ROLES, Role
+from contracts.models import Customer
+from helpdesk.exceptions import DomainError
+from tickets import services as ticket_services
+from tickets.models import Attachment, Channel, Message, Status, Ticket
+from tickets.selectors import user_is_subcontractor
+from tickets.workflow import allowed_targets
+from workspace import selectors, services, terms
+from workspace.forms import (
+    AssignForm,
+    CustomerSearchForm,
+    MicrosoftForm,
+    NoteForm,
+    PhoneCallForm,
+    PhoneIntakeForm,
+    QueueFilterForm,
+    RefuseForm,
+    ReplyForm,
+    RevealForm,
+    SeverityForm,
+    domain_error_to_form,
+)
+
+_WORKSPACE_ROLES = {*AGENT_ROLES, Role.ADMIN}
+_SUPERVISOR_ROLES = {Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}
+
+
+def _has_any_role(user, roles) -> bool:
+    """One query per request: the names are kept on the user object, under the attribute
+    `tickets.selectors` uses for the same set."""
+    if user.is_superuser:
+        return True
+    names = getattr(user, "_role_names", None)
+    if names is None:
+        names = set(user.groups.values_list("name", flat=True))
+        user._role_names = names
+    return bool(names & set(roles))
+
+
+def workspace_required(view: Callable) -> Callable:
+    """Desk users only: anonymous users log in first, others get 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not _has_any_role(request.user, _WORKSPACE_ROLES):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- queues -------------------------------------------------------------------------------------
+
+
+@workspace_required
+def queue_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    queue = request.GET.get("queue", selectors.DEFAULT_QUEUE)
+    if queue not in selectors.QUEUE_LABELS:
+        queue = selectors.DEFAULT_QUEUE
+    agents = list(selectors.agents_all())
+    form = QueueFilterForm(request.GET or None, resellers=selectors.resellers_all(), agents=agents)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.QueueFilters(
+        severity=data.get("severity") or "",
+        plan=data.get("plan") or "",
+        reseller_id=data.get("reseller"),
+        customer=data.get("customer") or "",
+        channel=data.get("channel") or "",
+        assignee=data.get("assignee") or "",
+        status=data.get("status") or "",
+        search=data.get("search") or "",
+    )
+    queryset = selectors.tickets_in_queue(
+        user=request.user, queue=queue, filters=filters, now=now
+    )
+    page = selectors.queue_page(queryset=queryset, page_number=request.GET.get("page"), now=now)
+    query_without_page = request.GET.copy()
+    query_without_page.pop("page", None)
+    query_without_queue = query_without_page.copy()
+    query_without_queue.pop("queue", None)
+    return render(
+        request,
+        "workspace/queue.html",
+        {
+            "queues": selectors.queues_with_counts(user=request.user, now=now),
+            "queue": queue,
+            "queue_label": selectors.QUEUE_LABELS[queue],
+            "form": form,
+            "page": page,
+            "query_without_page": query_without_page.urlencode(),
+            "query_without_queue": query_without_queue.urlencode(),
+            "now": now,
+        },
+    )
+
+
+# --- the ticket page ----------------------------------------------------------------------------
+
+
+def _ticket_forms(request: HttpRequest, ticket: Ticket) -> dict[str, forms.Form]:
+    agents = [] if user_is_subcontractor(request.user) else selectors.agents_all()
+    return {
+        "reply": ReplyForm(),
+        "note": NoteForm(),
+        "phone": PhoneCallForm(initial={"direction": Message.Direction.OUTBOUND}),
+        "severity": SeverityForm(initial={"severity": ticket.severity}),
+        "assign": AssignForm(agents=agents, initial={"assignee": ticket.assignee_id}),
+        "microsoft": MicrosoftForm(initial={"case_number": ticket.microsoft_case_number}),
+        "refuse": RefuseForm(),
+        "reveal": RevealForm(),
+    }
+
+
+def _render_ticket(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    bound: tuple[str, forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now()
+    ticket_forms = _ticket_forms(request, ticket)
+    if bound is not None:
+        ticket_forms[bound[0]] = bound[1]
+    requester = ticket.requester
+    revealed = selectors.contact_revealed(user=request.user, contact=requester, now=now)
+    targets = allowed_targets(ticket.status)
+    context = {
+        "ticket": ticket,
+        "now": now,
+        "sla": selectors.ticket_sla_state(ticket=ticket, now=now),
+        "scope": terms.product_scope(ticket.subscription.product),
+        "severity_definitions": terms.SEVERITY_DEFINITIONS,
+        "thread": selectors.ticket_thread(ticket=ticket),
+        "events": selectors.ticket_events(ticket=ticket),
+        "history": selectors.ticket_history(ticket=ticket),
+        "forms": ticket_forms,
+        "open_form": bound[0] if bound else "",
+        "revealed": revealed,
+        "requester_email": requester.email if revealed else selectors.mask_email(requester.email),
+        "requester_phone": requester.phone if revealed else selectors.mask_phone(requester.phone),
+        "can_assign_others": not user_is_subcontractor(request.user),
+        "can_resolve": Status.RESOLVED in targets,
+        "can_close": Status.CLOSED in targets,
+        "can_reopen": Status.IN_PROGRESS in targets
+        and ticket.status in {Status.RESOLVED, Status.CLOSED, Status.REFUSED},
+        "can_refuse": Status.REFUSED in targets,
+        "can_wait_on_microsoft": Status.WAITING_ON_MICROSOFT in targets,
+    }
+    return render(request, "workspace/ticket_detail.html", context, status=status)
+
+
+@workspace_required
+def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = selectors.ticket_for_user(user=request.user, number=number)
+    return _render_ticket(request, ticket)
+
+
+@workspace_required
+def attachment_download(request: HttpRequest, number: str, attachment_id: int) -> HttpResponse:
+    """Attachments are served only through the ticket they belong to, to those who see it."""
+    ticket = selectors.ticket_for_user(user=request.user, number=number)
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("message"), pk=attachment_id, message__ticket=ticket
+    )
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+
+
+def _reply(request, ticket, form) -> str:
+    ticket_services.message_add(
+        ticket=ticket,
+        kind=Message.Kind.REPLY,
+        body=form.cleaned_data["body"],
+        requests_information=form.cleaned_data["requests_information"],
+        attachments=form.uploads(),
+        author_user=request.user,
+        actor=request.user,
+    )
+    if form.cleaned_data["requests_information"]:
+        return _("情報・ログの依頼を送信しました。お客様回答待ちになりました。")
+    return _("回答を送信しました。")
+
+
+def _note(request, ticket, form) -> str:
+    ticket_services.message_add(
+        ticket=ticket,
+        kind=Message.Kind.INTERNAL_NOTE,
+        body=form.cleaned_data["body"],
+        attachments=form.uploads(),
+        author_user=request.user,
+        actor=request.user,
+    )
+    return _("社内メモを追加しました。")
+
+
+def _phone(request, ticket, form) -> str:
+    ticket_services.message_add(
+        ticket=ticket,
+        kind=Message.Kind.PHONE_CALL,
+        direction=form.cleaned_data["direction"],
+        body=form.cleaned_data["body"],
+        author_user=request.user,
+        actor=request.user,
+    )
+    return _("通話を記録しました。")
+
+
+def _severity(request, ticket, form) -> str:
+    ticket_services.ticket_change_severity(
+        ticket=ticket,
+        severity=form.cleaned_data["severity"],
+        reason=form.cleaned_data["reason"],
+        actor=request.user,
+    )
+    return _("重大度を変更しました。")
+
+
+def _assign(request, ticket, form) -> str:
+    assignee_id = form.cleaned_data["assignee"]
+    assignee = selectors.agents_all().filter(pk=assignee_id).first() if assignee_id else None
+    ticket_services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
+    return _("担当者を変更しました。")
+
+
+def _take(request, ticket, form) -> str:
+    ticket_services.ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
+    return _("自分の担当にしました。")
+
+
+def _microsoft(request, ticket, form) -> str:
+    ticket_services.ticket_wait_on_microsoft(
+        ticket=ticket, case_number=form.cleaned_data["case_number"], actor=request.user
+    )
+    return _("Microsoft 回答待ちにしました。")
+
+
+def _refuse(request, ticket, form) -> str:
+    ticket_services.ticket_refuse(
+        ticket=ticket,
+        reason=form.cleaned_data["reason"],
+        note=form.cleaned_data["note"],
+        actor=request.user,
+    )
+    return _("お断りし、依頼者にメッセージを送信しました。")
+
+
+def _resolve(request, ticket, form) -> str:
+    ticket_services.ticket_resolve(ticket=ticket, actor=request.user)
+    return _("解決済みにしました。")
+
+
+def _close(request, ticket, form) -> str:
+    ticket_services.ticket_close(ticket=ticket, actor=request.user)
+    return _("クローズしました。")
+
+
+def _reopen(request, ticket, form) -> str:
+    ticket_services.ticket_reopen(ticket=ticket, actor=request.user)
+    return _("再オープンしました。")
+
+
+def _reveal(request, ticket, form) -> str:
+    services.contact_reveal(
+        user=request.user,
+        contact=ticket.requester,
+        ticket=ticket,
+        purpose=form.cleaned_data["purpose"],
+        reason=form.cleaned_data["reason"],
+    )
+    return _("連絡先を表示しました。この操作は記録されています。")
+
+
+class _NoFields(forms.Form):
+    pass
+
+
+# action name → (form class, handler). "take" and the status buttons carry no fields.
+_ACTIONS: dict[str, tuple[type[forms.Form], Callable[..., str]]] = {
+    "reply": (ReplyForm, _reply),
+    "note": (NoteForm, _note),
+    "phone": (PhoneCallForm, _phone),
+    "severity": (SeverityForm, _severity),
+    "assign": (AssignForm, _assign),
+    "take": (_NoFields, _take),
+    "microsoft": (MicrosoftForm, _microsoft),
+    "refuse": (RefuseForm, _refuse),
+    "resolve": (_NoFields, _resolve),
+    "close": (_NoFields, _close),
+    "reopen": (_NoFields, _reopen),
+    "reveal": (RevealForm, _reveal),
+}
+
+
+@workspace_required
+@require_POST
+def ticket_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    if action not in _ACTIONS:
+        raise Http404
+    ticket = selectors.ticket_for_user(user=request.user, number=number)
+    form_class, handler = _ACTIONS[action]
+    if form_class is AssignForm:
+        if user_is_subcontractor(request.user):
+            raise PermissionDenied
+        form = AssignForm(request.POST, agents=selectors.agents_all())
+    else:
+        form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_ticket(request, ticket, bound=(action, form), status=400)
+    try:
+        message = handler(request, ticket, form)
+    except DomainError as error:
+        domain_error_to_form(form, error)
+        messages.error(request, error.message)
+        ticket.refresh_from_db()
+        return _render_ticket(request, ticket, bound=(action, form), status=error.status_code)
+    messages.success(request, message)
+    return redirect("workspace:ticket", number=ticket.number)
+
+
+# --- phone intake -------------------------------------------------------------------------------
+
+
+def _intake_allowed(user) -> None:
+    # A subcontractor agent works only the tickets handed to it (Art. 12): it does not browse
+    # the distributor's customers.
+    if user_is_subcontractor(user):
+        raise PermissionDenied
+
+
+@workspace_required
+def phone_intake_search(request: HttpRequest) -> HttpResponse:
+    _intake_allowed(request.user)
+    form = CustomerSearchForm(request.GET or None)
+    customers = (
+        selectors.customers_search(search=form.cleaned_data["search"]) if form.is_valid() else []
+    )
+    return render(
+        request,
+        "workspace/phone_intake_search.html",
+        {"form": form, "customers": customers, "searched": form.is_bound},
+    )
+
+
+@workspace_required
+def phone_intake(request: HttpRequest, customer_id: int) -> HttpResponse:
+    _intake_allowed(request.user)
+    customer = get_object_or_404(Customer.objects.select_related("reseller"), pk=customer_id)
+    contacts, subscriptions = selectors.customer_intake_choices(customer=customer)
+    contacts, subscriptions = list(contacts), list(subscriptions)
+    form = PhoneIntakeForm(
+        request.POST or None, contacts=contacts, subscriptions=subscriptions
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ticket = ticket_services.ticket_open(
+                    customer=customer,
+                    subscription=next(s for s in subscriptions if s.pk == data["subscription"]),
+                    requester=next(c for c in contacts if c.pk == data["requester"]),
+                    severity=data["severity"],
+                    category=data["category"],
+                    subject=data["subject"],
+                    description=data["description"],
+                    channel=Channel.PHONE,
+                    submitted_at=data["submitted_at"],
+                    actor=request.user,
+                    assignee=request.user,
+                )
+            except DomainError as error:
+                domain_error_to_form(form, error)
+                status = error.status_code
+            else:
+                messages.success(request, _("チケット %(number)s を起票しました。") % {
+                    "number": ticket.number
+                })
+                return redirect("workspace:ticket", number=ticket.number)
+    return render(
+        request,
+        "workspace/phone_intake.html",
+        {
+            "form": form,
+            "customer": customer,
+            "contacts": contacts,
+            "subscriptions": subscriptions,
+            "severity_definitions": terms.SEVERITY_DEFINITIONS,
+        },
+        status=status,
+    )
+
+
+# --- supervisor dashboard -----------------------------------------------------------------------
+
+
+@workspace_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not _has_any_role(request.user, _SUPERVISOR_ROLES):
+        raise PermissionDenied
+    now = timezone.now()
+    data = selectors.dashboard_for(user=request.user, now=now)
+    return render(
+        request,
+        "workspace/dashboard.html",
+        {"dashboard": data, "now": now, "chart": selectors.share_chart(data.share_by_reseller)},
+    )
