@@ -1,0 +1,8 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY . .
+RUN pip install --no-cache-dir .
+EXPOSE 8000
+CMD ["gunicorn", "helpdesk.wsgi:application", "--bind", "0.0.0.0:8000"]
