@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from accounts.models import Organisation
 from accounts.roles import Role
+from sla import deadlines
+from sla.models import Severity
 from tickets.models import OPEN_STATUSES, Message, Ticket
 
 
@@ -102,4 +105,29 @@ def messages_public(*, ticket: Ticket) -> QuerySet[Message]:
 def messages_all(*, ticket: Ticket) -> QuerySet[Message]:
     return ticket.messages.select_related("author_user", "author_contact").prefetch_related(
         "attachments"
+    )
+
+
+def ticket_sla_state(*, ticket: Ticket, now: datetime.datetime) -> deadlines.SlaState:
+    """Where the ticket's first-response clock stands at `now` (DOMAIN.md §7, §8), with the
+    same warning rule the sweep uses (a share of the window; for 重大 also minutes before)."""
+    return deadlines.sla_state(
+        now=now,
+        received_at=ticket.received_at,
+        first_response_due=ticket.first_response_due,
+        first_responded_at=ticket.first_responded_at,
+        at_risk_share=settings.SLA_AT_RISK_SHARE,
+        critical_at_risk_minutes=settings.SLA_CRITICAL_AT_RISK_MINUTES
+        if ticket.severity == Severity.CRITICAL
+        else None,
+        breached_at=ticket.breached_at,
+    )
+
+
+def ticket_sla_margin(*, ticket: Ticket, now: datetime.datetime) -> datetime.timedelta | None:
+    """Deadline minus the first response (or `now` while unanswered); negative when late."""
+    return deadlines.sla_margin(
+        now=now,
+        first_response_due=ticket.first_response_due,
+        first_responded_at=ticket.first_responded_at,
     )
