@@ -179,7 +179,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A stopped Redis is noticed in seconds, so a request that enqueues a task (after its commit)
+# answers quickly; the outbox and the sweeps deliver later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_RESULT_EXPIRES = 3600
 
@@ -223,6 +226,14 @@ SLA_CRITICAL_AT_RISK_MINUTES = env.int("SLA_CRITICAL_AT_RISK_MINUTES", default=1
 
 # Functions called with every TicketEvent inside its transaction (webhooks, mail): dotted paths.
 TICKET_EVENT_SUBSCRIBERS: list[str] = []
+# A ticket opened with its deadline within the next minute gets its exact-time breach check.
+TICKET_EVENT_SUBSCRIBERS += ["sla.escalation.on_ticket_event"]
+# The worker (sla.tasks, notifications.tasks): claim batch size, the look-ahead of exact-time
+# checks (sweep period + margin: never a long ETA), outbox retries (backoff up to 1 h) and lease.
+SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
+SLA_EXACT_CHECK_HORIZON_SECONDS = env.int("SLA_EXACT_CHECK_HORIZON_SECONDS", default=70)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 
 # Agent workspace: rows per queue page, and how long a personal-data reveal (Art. 14) stays open.
 WORKSPACE_PAGE_SIZE = env.int("WORKSPACE_PAGE_SIZE", default=50)

@@ -1,0 +1,563 @@
+"""Breach, at-risk warning and escalation of unanswered tickets, exactly once.
+
+Every function here claims its tickets with `SELECT … FOR UPDATE SKIP LOCKED` on a query that
+repeats the "still to do" condition (no first response, not yet breached / warned / escalated),
+and writes the new state, its TicketEvents, the in-app notifications and the email outbox rows
+in that one transaction. So two workers, a duplicated beat or a retried task find nothing left
+to do, and a worker killed mid-batch leaves a rolled-back batch that the next sweep redoes.
+
+Work is done in batches of set-based statements (one UPDATE, one INSERT per table), so a sweep
+costs a handful of SQL statements per few hundred tickets, not per ticket. The claim queries
+match the partial indexes of `tickets.Ticket` (`ticket_due_unanswered`, `ticket_at_risk_pending`,
+`ticket_next_escalation`).
+
+Once-only events carry a `dedup_key` stamped with the deadline they judge
+("breached:20261125T080000Z", "at_risk:…", "escalated:L2:…"): the partial unique constraint on
+(ticket, dedup_key) is the database's backstop, and a severity change — which restarts the
+clock (DOMAIN.md §9) — can record a breach of the new deadline."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from email.utils import make_msgid, parseaddr
+from functools import partial
+from time import monotonic
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_update_with_history
+
+from accounts.roles import Role
+from contracts.models import Plan
+from notifications.models import Notification, OutboxMessage
+from notifications.services import outbox_dispatch_on_commit
+from sla import selectors as sla_selectors
+from sla.models import EscalationRule, Severity
+from tickets.events import _subscribers as event_subscribers
+from tickets.models import OPEN_STATUSES, Ticket, TicketEvent
+
+logger = logging.getLogger(__name__)
+
+Kind = TicketEvent.Kind
+Audience = EscalationRule.Audience
+
+AUDIENCE_ROLES = {Audience.SUPERVISORS: Role.SUPERVISOR, Audience.MANAGERS: Role.MANAGER}
+
+BREACHED_HEADLINE = _("初回応答期限を超過しました")
+AT_RISK_HEADLINE = _("初回応答期限が近づいています")
+ESCALATED_HEADLINE = _("初回応答期限超過: エスカレーション レベル%(level)s")
+ALERT_BODY = _("件名: %(subject)s\n顧客: %(customer)s\n初回応答期限: %(due)s (JST)")
+
+
+def _batch_size() -> int:
+    return getattr(settings, "SLA_SWEEP_BATCH_SIZE", 500)
+
+
+def _horizon() -> datetime.timedelta:
+    return datetime.timedelta(seconds=getattr(settings, "SLA_EXACT_CHECK_HORIZON_SECONDS", 70))
+
+
+def _stamp(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+# --- the queries the sweeps claim from (each matches one partial index) -----------------------
+
+
+def tickets_breach_due(*, now: datetime.datetime) -> QuerySet[Ticket]:
+    """Open, unanswered tickets whose deadline has passed and whose breach is not recorded
+    (index `ticket_due_unanswered`). A ticket closed before its deadline never breaches."""
+    return Ticket.objects.filter(
+        first_responded_at__isnull=True,
+        breached_at__isnull=True,
+        first_response_due__isnull=False,
+        first_response_due__lte=now,
+        status__in=OPEN_STATUSES,
+    )
+
+
+def tickets_at_risk_due(*, now: datetime.datetime) -> QuerySet[Ticket]:
+    """Open, unanswered tickets whose warning time has come and not been handled
+    (index `ticket_at_risk_pending`)."""
+    return Ticket.objects.filter(
+        first_responded_at__isnull=True,
+        at_risk_notified_at__isnull=True,
+        at_risk_at__isnull=False,
+        at_risk_at__lte=now,
+        status__in=OPEN_STATUSES,
+    )
+
+
+def tickets_escalation_due(*, now: datetime.datetime) -> QuerySet[Ticket]:
+    """Breached, unanswered, open tickets with a further level due (index
+    `ticket_next_escalation`). A first response clears next_escalation_at, which stops them."""
+    return Ticket.objects.filter(
+        first_responded_at__isnull=True,
+        next_escalation_at__isnull=False,
+        next_escalation_at__lte=now,
+        status__in=OPEN_STATUSES,
+    )
+
+
+def _claim(queryset: QuerySet[Ticket], *, order_by: str, limit: int) -> list[Ticket]:
+    """Lock up to `limit` rows nobody else holds. Rows another sweep has locked are skipped,
+    and a row another sweep committed meanwhile is re-checked against the WHERE clause by
+    PostgreSQL before it is locked, so it drops out: each ticket is claimed once."""
+    return list(
+        queryset.select_for_update(skip_locked=True, of=("self",))
+        .select_related("customer")
+        .order_by(order_by, "pk")[:limit]
+    )
+
+
+def deadlines_upcoming(
+    *, now: datetime.datetime, horizon: datetime.timedelta | None = None
+) -> list[tuple[int, datetime.datetime]]:
+    """(ticket id, moment) of every breach or escalation falling in (now, now + horizon]:
+    the sweep schedules an exact-time check for each, so a breach is marked within seconds
+    of its deadline instead of at the next sweep."""
+    until = now + (horizon or _horizon())
+    breaches = Ticket.objects.filter(
+        first_responded_at__isnull=True,
+        breached_at__isnull=True,
+        first_response_due__isnull=False,
+        first_response_due__gt=now,
+        first_response_due__lte=until,
+        status__in=OPEN_STATUSES,
+    ).values_list("pk", "first_response_due")
+    escalations = Ticket.objects.filter(
+        first_responded_at__isnull=True,
+        next_escalation_at__isnull=False,
+        next_escalation_at__gt=now,
+        next_escalation_at__lte=until,
+        status__in=OPEN_STATUSES,
+    ).values_list("pk", "next_escalation_at")
+    return sorted([*breaches, *escalations], key=lambda row: row[1])
+
+
+# --- what a batch needs: rules, recipients, the calendar — loaded once per sweep --------------
+
+
+@dataclass
+class _Context:
+    """Per-sweep caches, so a batch costs the same number of queries whatever its size."""
+
+    rules: dict[str, list[EscalationRule]] | None = None
+    role_members: dict[str, list] = field(default_factory=dict)
+    users: dict[int, object] = field(default_factory=dict)
+    calendar: object | None = None
+
+    def rules_for(self, severity: str) -> list[EscalationRule]:
+        if self.rules is None:
+            self.rules = {}
+            for rule in EscalationRule.objects.filter(is_active=True).order_by("level"):
+                self.rules.setdefault(rule.severity, []).append(rule)
+        return self.rules.get(severity, [])
+
+    def members(self, role: str) -> list:
+        if role not in self.role_members:
+            self.role_members[role] = list(
+                get_user_model()
+                .objects.filter(groups__name=role, is_active=True)
+                .distinct()
+                .order_by("pk")
+            )
+        return self.role_members[role]
+
+    def load_assignees(self, tickets: Iterable[Ticket]) -> None:
+        missing = {t.assignee_id for t in tickets if t.assignee_id} - set(self.users)
+        if missing:
+            for user in get_user_model().objects.filter(pk__in=missing, is_active=True):
+                self.users[user.pk] = user
+
+    def assignee(self, ticket: Ticket):
+        return self.users.get(ticket.assignee_id) if ticket.assignee_id else None
+
+    def business_calendar(self):
+        if self.calendar is None:
+            self.calendar = sla_selectors.calendar_current()
+        return self.calendar
+
+
+def _fire_at(rule: EscalationRule, ticket: Ticket, context: _Context) -> datetime.datetime:
+    """When `rule` fires for `ticket`: its delay after the deadline (the contractual breach,
+    not the moment a sweep noticed it). A level that waits for business hours, on a
+    business-hours contract, waits for the next opening — except 重大, which always notifies."""
+    at = ticket.first_response_due + datetime.timedelta(minutes=rule.delay_minutes)
+    if (
+        rule.wait_for_business_hours
+        and ticket.severity != Severity.CRITICAL
+        and ticket.plan == Plan.BUSINESS_HOURS
+    ):
+        calendar = context.business_calendar()
+        if not calendar.is_open(at):
+            at = calendar.next_open(at)
+    return at
+
+
+def _levels_due(
+    ticket: Ticket, now: datetime.datetime, context: _Context
+) -> tuple[list[EscalationRule], datetime.datetime | None]:
+    """The levels above the ticket's current one that are due at `now` (several, after an
+    outage), and when the next one is due."""
+    fired: list[EscalationRule] = []
+    for rule in context.rules_for(ticket.severity):
+        if rule.level <= ticket.escalation_level:
+            continue
+        at = _fire_at(rule, ticket, context)
+        if at > now:
+            return fired, at
+        fired.append(rule)
+    return fired, None
+
+
+# --- the writes of one batch ----------------------------------------------------------------
+
+
+@dataclass
+class _Writes:
+    """Rows of one batch, inserted with one statement per table."""
+
+    events: list[TicketEvent] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+    outbox: list[OutboxMessage] = field(default_factory=list)
+
+    def event(self, ticket: Ticket, kind: str, data: dict, dedup_key: str) -> None:
+        self.events.append(TicketEvent(ticket=ticket, kind=kind, data=data, dedup_key=dedup_key))
+
+    def notify(self, *, recipients: Sequence, ticket: Ticket, kind: str, key: str, text) -> None:
+        """One in-app notification and one email per recipient, each keyed so that a replayed
+        batch cannot add a second."""
+        seen: set[int] = set()
+        for user in recipients:
+            if user is None or user.pk in seen:
+                continue
+            seen.add(user.pk)
+            title, body = text
+            self.notifications.append(
+                Notification(
+                    recipient=user,
+                    ticket=ticket,
+                    kind=kind,
+                    title=title,
+                    body=body,
+                    dedup_key=f"ticket:{ticket.pk}:{key}",
+                )
+            )
+            if user.email:
+                self.outbox.append(
+                    OutboxMessage(
+                        channel=OutboxMessage.Channel.EMAIL,
+                        dedup_key=f"email:ticket:{ticket.pk}:{key}:user:{user.pk}",
+                        ticket=ticket,
+                        payload=_email_payload(
+                            to=user.email, ticket=ticket, title=title, body=body
+                        ),
+                        next_attempt_at=timezone.now(),
+                    )
+                )
+
+    def save(self) -> None:
+        # Events keep their ids (subscribers such as webhooks key on them) and must not be
+        # silently dropped: a duplicate here means a broken claim, and the batch rolls back.
+        TicketEvent.objects.bulk_create(self.events)
+        # A replayed notification or email is not an error: the unique keys drop it.
+        Notification.objects.bulk_create(self.notifications, ignore_conflicts=True)
+        OutboxMessage.objects.bulk_create(self.outbox, ignore_conflicts=True)
+        subscribers = event_subscribers()
+        for event in self.events:
+            for subscriber in subscribers:
+                subscriber(event)
+        if self.outbox:
+            outbox_dispatch_on_commit()
+
+
+def _mail_domain() -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "localhost"
+
+
+def _email_payload(*, to: str, ticket: Ticket, title: str, body: str) -> dict:
+    """The outbox email format shared with the mail channel. Internal alerts of one ticket
+    thread together under one reference."""
+    domain = _mail_domain()
+    return {
+        "to": [to],
+        "subject": title,
+        "text": body,
+        "html": None,
+        "headers": {"X-Helpdesk-Ticket": ticket.number},
+        "message_id": make_msgid(idstring=f"sla.{ticket.pk}", domain=domain),
+        "in_reply_to": None,
+        "references": [f"<ticket-{ticket.pk}.alerts@{domain}>"],
+    }
+
+
+def _local(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _text(ticket: Ticket, headline, **params) -> tuple[str, str]:
+    """Title and body of an alert, in the site's language (Japanese) whatever the caller's."""
+    with translation.override(settings.LANGUAGE_CODE):
+        title = f"【{Severity(ticket.severity).label}】{ticket.number} {str(headline) % params}"
+        body = str(ALERT_BODY) % {
+            "subject": ticket.subject,
+            "customer": ticket.customer.name,
+            "due": _local(ticket.first_response_due),
+        }
+    return title, body
+
+
+def _escalate(
+    ticket: Ticket,
+    rules: Sequence[EscalationRule],
+    now: datetime.datetime,
+    context: _Context,
+    writes: _Writes,
+) -> None:
+    stamp = _stamp(ticket.first_response_due)
+    for rule in rules:
+        role = AUDIENCE_ROLES.get(rule.audience)
+        recipients = context.members(role) if role else [context.assignee(ticket)]
+        key = f"escalated:L{rule.level}:{stamp}"
+        writes.event(
+            ticket,
+            Kind.ESCALATED,
+            {
+                "level": rule.level,
+                "audience": rule.audience,
+                "delay_minutes": rule.delay_minutes,
+                "recipients": [user.pk for user in recipients if user is not None],
+                "at": now.isoformat(),
+            },
+            key,
+        )
+        writes.notify(
+            recipients=recipients,
+            ticket=ticket,
+            kind=Kind.ESCALATED,
+            key=key,
+            text=_text(ticket, ESCALATED_HEADLINE, level=rule.level),
+        )
+
+
+def _save_tickets(tickets: list[Ticket], fields: list[str], reason: str) -> None:
+    """One UPDATE for the batch and one INSERT of their history rows (the admin's history)."""
+    bulk_update_with_history(tickets, Ticket, [*fields, "updated_at"], default_change_reason=reason)
+
+
+def _breach(tickets: list[Ticket], now: datetime.datetime, context: _Context) -> int:
+    if not tickets:
+        return 0
+    context.load_assignees(tickets)
+    writes = _Writes()
+    for ticket in tickets:
+        stamp = _stamp(ticket.first_response_due)
+        ticket.breached_at = now
+        ticket.updated_at = now
+        fired, next_at = _levels_due(ticket, now, context)
+        if fired:
+            ticket.escalation_level = fired[-1].level
+        ticket.next_escalation_at = next_at
+        writes.event(
+            ticket,
+            Kind.BREACHED,
+            {
+                "first_response_due": ticket.first_response_due.isoformat(),
+                "breached_at": now.isoformat(),
+                "delay_seconds": round((now - ticket.first_response_due).total_seconds(), 3),
+            },
+            f"breached:{stamp}",
+        )
+        writes.notify(
+            recipients=[context.assignee(ticket)],
+            ticket=ticket,
+            kind=Kind.BREACHED,
+            key=f"breached:{stamp}",
+            text=_text(ticket, BREACHED_HEADLINE),
+        )
+        _escalate(ticket, fired, now, context, writes)
+    _save_tickets(
+        tickets, ["breached_at", "escalation_level", "next_escalation_at"], "sla: breached"
+    )
+    writes.save()
+    return len(tickets)
+
+
+def _escalate_due(tickets: list[Ticket], now: datetime.datetime, context: _Context) -> int:
+    if not tickets:
+        return 0
+    context.load_assignees(tickets)
+    writes = _Writes()
+    fired_total = 0
+    for ticket in tickets:
+        fired, next_at = _levels_due(ticket, now, context)
+        if fired:
+            ticket.escalation_level = fired[-1].level
+            fired_total += len(fired)
+        ticket.next_escalation_at = next_at
+        ticket.updated_at = now
+        _escalate(ticket, fired, now, context, writes)
+    _save_tickets(tickets, ["escalation_level", "next_escalation_at"], "sla: escalated")
+    writes.save()
+    return fired_total
+
+
+def _warn(tickets: list[Ticket], now: datetime.datetime, context: _Context) -> int:
+    if not tickets:
+        return 0
+    context.load_assignees(tickets)
+    writes = _Writes()
+    warned = 0
+    for ticket in tickets:
+        ticket.at_risk_notified_at = now
+        ticket.updated_at = now
+        if ticket.first_response_due <= now:
+            # The deadline passed before the warning went out (a sweep outage): the breach
+            # alerts instead, and the ticket leaves the warning queue without a late warning.
+            continue
+        warned += 1
+        stamp = _stamp(ticket.first_response_due)
+        writes.event(
+            ticket,
+            Kind.AT_RISK,
+            {
+                "at_risk_at": ticket.at_risk_at.isoformat(),
+                "first_response_due": ticket.first_response_due.isoformat(),
+                "notified_at": now.isoformat(),
+            },
+            f"at_risk:{stamp}",
+        )
+        # The assignee is warned; an unassigned ticket warns the supervisors, who assign it.
+        assignee = context.assignee(ticket)
+        recipients = [assignee] if assignee else context.members(Role.SUPERVISOR)
+        writes.notify(
+            recipients=recipients,
+            ticket=ticket,
+            kind=Kind.AT_RISK,
+            key=f"at_risk:{stamp}",
+            text=_text(ticket, AT_RISK_HEADLINE),
+        )
+    _save_tickets(tickets, ["at_risk_notified_at"], "sla: at risk")
+    writes.save()
+    return warned
+
+
+# --- the services the tasks call -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    tickets: int = 0
+    batches: int = 0
+
+
+def _sweep(
+    claim_from, order_by: str, handle, now: datetime.datetime | None, budget_seconds: float
+) -> SweepResult:
+    """Claim and handle batches until none is left (or the time budget is spent: the next
+    sweep continues). Each batch is its own transaction, so a kill loses at most one batch,
+    and that batch is rolled back whole."""
+    context = _Context()
+    started = monotonic()
+    total = batches = 0
+    limit = _batch_size()
+    while True:
+        current = now or timezone.now()
+        with transaction.atomic():
+            tickets = _claim(claim_from(now=current), order_by=order_by, limit=limit)
+            count = handle(tickets, current, context)
+        if not tickets:
+            break
+        total += count
+        batches += 1
+        if len(tickets) < limit or monotonic() - started > budget_seconds:
+            break
+    return SweepResult(tickets=total, batches=batches)
+
+
+def breaches_mark(
+    *, now: datetime.datetime | None = None, budget_seconds: float = 50.0
+) -> SweepResult:
+    """Mark every due, unanswered ticket breached and fire the levels due at the breach."""
+    return _sweep(tickets_breach_due, "first_response_due", _breach, now, budget_seconds)
+
+
+def escalations_fire(
+    *, now: datetime.datetime | None = None, budget_seconds: float = 50.0
+) -> SweepResult:
+    """Fire every escalation level that has come due (`result.tickets` counts levels)."""
+    return _sweep(tickets_escalation_due, "next_escalation_at", _escalate_due, now, budget_seconds)
+
+
+def at_risk_warn(
+    *, now: datetime.datetime | None = None, budget_seconds: float = 50.0
+) -> SweepResult:
+    """Send the one at-risk warning of every ticket whose warning time has come."""
+    return _sweep(tickets_at_risk_due, "at_risk_at", _warn, now, budget_seconds)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    breached: bool
+    escalated: int
+    next_check_at: datetime.datetime | None
+
+
+def ticket_deadline_check(*, ticket_id: int, now: datetime.datetime | None = None) -> CheckResult:
+    """The exact-time check of one ticket: breach it and fire the levels due, if still to do.
+    Returns when the ticket next needs a look (its deadline or next level), if ever."""
+    now = now or timezone.now()
+    context = _Context()
+    with transaction.atomic():
+        due = _claim(
+            tickets_breach_due(now=now).filter(pk=ticket_id), order_by="first_response_due", limit=1
+        )
+        breached = _breach(due, now, context) > 0
+        escalated = 0
+        if not breached:
+            pending = _claim(
+                tickets_escalation_due(now=now).filter(pk=ticket_id),
+                order_by="next_escalation_at",
+                limit=1,
+            )
+            escalated = _escalate_due(pending, now, context)
+    state = (
+        Ticket.objects.filter(pk=ticket_id, first_responded_at__isnull=True)
+        .values("breached_at", "first_response_due", "next_escalation_at")
+        .first()
+    )
+    next_check_at = None
+    if state is not None:
+        moment = state["next_escalation_at"]
+        if state["breached_at"] is None:
+            moment = state["first_response_due"]
+        if moment is not None and moment > now:
+            next_check_at = moment
+    return CheckResult(breached=breached, escalated=escalated, next_check_at=next_check_at)
+
+
+def on_ticket_event(event: TicketEvent) -> None:
+    """TICKET_EVENT_SUBSCRIBERS entry: a ticket opened (or re-clocked by a severity change)
+    with its deadline within the horizon gets its exact-time check now, after commit — the
+    next sweep would come too late. Scheduling never fails the transaction: with the broker
+    down the sweep is the safety net."""
+    if event.kind not in (Kind.CREATED, Kind.SEVERITY_CHANGED):
+        return
+    ticket = event.ticket
+    due = ticket.first_response_due
+    if due is None or ticket.first_responded_at is not None:
+        return
+    if due - timezone.now() > _horizon():
+        return
+    from sla.tasks import deadline_check_schedule
+
+    transaction.on_commit(partial(deadline_check_schedule, ticket_id=ticket.pk, at=due))

@@ -1,0 +1,74 @@
+"""Thin Celery tasks over `sla.escalation`.
+
+Timing: `breach_sweep` runs every minute (django-celery-beat, in the database); it marks what
+is due and schedules an exact-time `deadline_check` for every deadline or escalation falling in
+the next ~70 s, with a countdown of at most that — never a long ETA, which the Redis
+transport's visibility timeout would redeliver. So a breach is marked within about a second of
+its deadline, and the sweep itself is the safety net when a worker or Redis was down."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from celery import shared_task
+from celery.signals import worker_ready
+from django.utils import timezone
+
+from sla import escalation
+
+logger = logging.getLogger(__name__)
+
+
+def deadline_check_schedule(*, ticket_id: int, at: datetime.datetime) -> None:
+    """Schedule the exact-time check of one ticket at `at`. Without a broker (eager mode)
+    there is no timer: the sweeps are all there is. A broker error is logged, never raised:
+    callers run after a commit that must stand."""
+    if deadline_check.app.conf.task_always_eager:
+        return
+    countdown = max((at - timezone.now()).total_seconds(), 0.0)
+    try:
+        deadline_check.apply_async(
+            kwargs={"ticket_id": ticket_id}, countdown=countdown, retry=False
+        )
+    except Exception:
+        logger.warning("deadline check of ticket %s not scheduled", ticket_id, exc_info=True)
+
+
+@shared_task(ignore_result=True)
+def deadline_check(ticket_id: int) -> None:
+    """Breach or escalate one ticket at its exact moment. A timer that fired a little early
+    re-arms itself for the remaining fraction of a second."""
+    result = escalation.ticket_deadline_check(ticket_id=ticket_id)
+    if result.next_check_at is not None:
+        remaining = result.next_check_at - timezone.now()
+        if remaining <= datetime.timedelta(seconds=70):
+            deadline_check_schedule(ticket_id=ticket_id, at=result.next_check_at)
+
+
+@shared_task(ignore_result=True)
+def breach_sweep() -> int:
+    """Mark due tickets breached, then arm the exact-time checks of the next ~70 s."""
+    result = escalation.breaches_mark()
+    for ticket_id, at in escalation.deadlines_upcoming(now=timezone.now()):
+        deadline_check_schedule(ticket_id=ticket_id, at=at)
+    return result.tickets
+
+
+@shared_task(ignore_result=True)
+def escalation_sweep() -> int:
+    return escalation.escalations_fire().tickets
+
+
+@shared_task(ignore_result=True)
+def at_risk_sweep() -> int:
+    return escalation.at_risk_warn().tickets
+
+
+@worker_ready.connect
+def _sweep_on_worker_start(sender, **kwargs) -> None:
+    """A worker that (re)starts catches up at once instead of at the next beat tick."""
+    try:
+        breach_sweep.apply_async(retry=False)
+    except Exception:
+        logger.warning("start-up sweep not enqueued", exc_info=True)
