@@ -44,7 +44,7 @@ def holidays_file_decode(data: bytes) -> str:
             return data[len(codecs.BOM_UTF8) :].decode("utf-8")
         except UnicodeDecodeError as error:
             raise HolidayFileError(
-                f"UTF-8 (BOM 付き) として読めません: {error.start} バイト目 "
+                f"UTF-8 (BOM 付き) として読めません: {error.start + 1} バイト目 "
                 "(invalid UTF-8 after a BOM)"
             ) from None
     try:
@@ -55,7 +55,7 @@ def holidays_file_decode(data: bytes) -> str:
         return data.decode("cp932")
     except UnicodeDecodeError as error:
         raise HolidayFileError(
-            f"Shift_JIS でも UTF-8 でもありません: {error.start} バイト目 "
+            f"Shift_JIS でも UTF-8 でもありません: {error.start + 1} バイト目 "
             "(neither Shift_JIS nor UTF-8)"
         ) from None
 

@@ -29,7 +29,8 @@ CHANGE_REASON = "期限再計算"
 
 
 def _iso(moment: datetime.datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
+    # Shown in JST (DOMAIN.md point 1) whatever zone the database handed back.
+    return moment.astimezone(calendars.TOKYO).isoformat() if moment is not None else None
 
 
 @dataclass(frozen=True)
