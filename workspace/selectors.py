@@ -6,6 +6,7 @@ sees only its organisation's tickets here too (Art. 12)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import uuid
 from dataclasses import dataclass, field
@@ -45,9 +46,8 @@ def _breached_q(now: datetime.datetime) -> Q:
 
 def _at_risk_q(now: datetime.datetime) -> Q:
     """The rule of `tickets.selectors.tickets_at_risk`, as a condition."""
-    return (
-        _OPEN
-        & Q(first_responded_at__isnull=True, at_risk_at__lte=now, first_response_due__gt=now)
+    return _OPEN & Q(
+        first_responded_at__isnull=True, at_risk_at__lte=now, first_response_due__gt=now
     )
 
 
@@ -115,10 +115,8 @@ def _search_q(search: str) -> Q:
     indexes serve it."""
     search = search.strip()
     condition = Q(number__iexact=search) | Q(subject__icontains=search)
-    try:
+    with contextlib.suppress(ValueError):
         condition |= Q(customer__tenant_id=uuid.UUID(search))
-    except ValueError:
-        pass
     if "@" in search:
         condition |= Q(requester__email__iexact=search)
     return condition
@@ -149,9 +147,7 @@ def tickets_in_queue(
         queryset = queryset.filter(status=filters.status)
     if filters.search.strip():
         queryset = queryset.filter(_search_q(filters.search))
-    return queryset.order_by(
-        F("first_response_due").asc(nulls_last=True), "received_at", "id"
-    )
+    return queryset.order_by(F("first_response_due").asc(nulls_last=True), "received_at", "id")
 
 
 def queue_page(*, queryset: QuerySet[Ticket], page_number: Any, now: datetime.datetime) -> Page:
@@ -221,26 +217,48 @@ class HistoryEntry:
     when: datetime.datetime
     who: Any
     kind: str
-    changes: list[tuple[str, Any, Any]] = field(default_factory=list)
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+_HISTORY_KINDS = {"+": _("作成"), "~": _("変更"), "-": _("削除")}
+
+
+def _history_value(model_field, value: Any) -> str:
+    """A value as the agent reads it: the choice's label, a time in JST."""
+    if value is None or value == "":
+        return "—"
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M JST")
+    if isinstance(value, list):
+        return f"[{len(value)}]"
+    return str(value)
 
 
 def ticket_history(*, ticket: Ticket) -> list[HistoryEntry]:
-    """Who changed what, from django-simple-history: each row against the one before it."""
+    """Who changed what, from django-simple-history: each row against the one before it,
+    newest first."""
     records = list(ticket.history.select_related("history_user").order_by("history_date"))
     entries: list[HistoryEntry] = []
     previous = None
     for record in records:
-        changes: list[tuple[str, Any, Any]] = []
+        changes: list[tuple[str, str, str]] = []
         if previous is not None:
-            delta = record.diff_against(previous)
-            for change in delta.changes:
-                label = Ticket._meta.get_field(change.field).verbose_name
-                changes.append((str(label), change.old, change.new))
+            for change in record.diff_against(previous).changes:
+                model_field = Ticket._meta.get_field(change.field)
+                changes.append(
+                    (
+                        str(model_field.verbose_name),
+                        _history_value(model_field, change.old),
+                        _history_value(model_field, change.new),
+                    )
+                )
         entries.append(
             HistoryEntry(
                 when=record.history_date,
                 who=record.history_user,
-                kind=record.get_history_type_display(),
+                kind=str(_HISTORY_KINDS.get(record.history_type, record.history_type)),
                 changes=changes,
             )
         )
@@ -280,10 +298,8 @@ def customers_search(*, search: str, limit: int = 20) -> list[Customer]:
         | Q(contacts__email__iexact=search)
         | Q(contacts__name__icontains=search)
     )
-    try:
+    with contextlib.suppress(ValueError):
         condition |= Q(tenant_id=uuid.UUID(search))
-    except ValueError:
-        pass
     ids = Customer.objects.filter(condition).values("id").distinct()[:limit]
     return list(Customer.objects.filter(id__in=ids).select_related("reseller").order_by("name"))
 

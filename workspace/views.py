@@ -93,9 +93,7 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         status=data.get("status") or "",
         search=data.get("search") or "",
     )
-    queryset = selectors.tickets_in_queue(
-        user=request.user, queue=queue, filters=filters, now=now
-    )
+    queryset = selectors.tickets_in_queue(user=request.user, queue=queue, filters=filters, now=now)
     page = selectors.queue_page(queryset=queryset, page_number=request.GET.get("page"), now=now)
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
@@ -121,16 +119,21 @@ def queue_list(request: HttpRequest) -> HttpResponse:
 
 
 def _ticket_forms(request: HttpRequest, ticket: Ticket) -> dict[str, forms.Form]:
+    """One form per action, each with its own prefix so that ids stay unique on the page."""
     agents = [] if user_is_subcontractor(request.user) else selectors.agents_all()
     return {
-        "reply": ReplyForm(),
-        "note": NoteForm(),
-        "phone": PhoneCallForm(initial={"direction": Message.Direction.OUTBOUND}),
-        "severity": SeverityForm(initial={"severity": ticket.severity}),
-        "assign": AssignForm(agents=agents, initial={"assignee": ticket.assignee_id}),
-        "microsoft": MicrosoftForm(initial={"case_number": ticket.microsoft_case_number}),
-        "refuse": RefuseForm(),
-        "reveal": RevealForm(),
+        "reply": ReplyForm(prefix="reply"),
+        "note": NoteForm(prefix="note"),
+        "phone": PhoneCallForm(prefix="phone", initial={"direction": Message.Direction.OUTBOUND}),
+        "severity": SeverityForm(prefix="severity", initial={"severity": ticket.severity}),
+        "assign": AssignForm(
+            prefix="assign", agents=agents, initial={"assignee": ticket.assignee_id}
+        ),
+        "microsoft": MicrosoftForm(
+            prefix="microsoft", initial={"case_number": ticket.microsoft_case_number}
+        ),
+        "refuse": RefuseForm(prefix="refuse"),
+        "reveal": RevealForm(prefix="reveal"),
     }
 
 
@@ -329,9 +332,9 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
     if form_class is AssignForm:
         if user_is_subcontractor(request.user):
             raise PermissionDenied
-        form = AssignForm(request.POST, agents=selectors.agents_all())
+        form = AssignForm(request.POST, prefix=action, agents=selectors.agents_all())
     else:
-        form = form_class(request.POST, request.FILES)
+        form = form_class(request.POST, request.FILES, prefix=action)
     if not form.is_valid():
         return _render_ticket(request, ticket, bound=(action, form), status=400)
     try:
@@ -375,9 +378,7 @@ def phone_intake(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = get_object_or_404(Customer.objects.select_related("reseller"), pk=customer_id)
     contacts, subscriptions = selectors.customer_intake_choices(customer=customer)
     contacts, subscriptions = list(contacts), list(subscriptions)
-    form = PhoneIntakeForm(
-        request.POST or None, contacts=contacts, subscriptions=subscriptions
-    )
+    form = PhoneIntakeForm(request.POST or None, contacts=contacts, subscriptions=subscriptions)
     status = 200
     if request.method == "POST":
         status = 400
@@ -401,9 +402,9 @@ def phone_intake(request: HttpRequest, customer_id: int) -> HttpResponse:
                 domain_error_to_form(form, error)
                 status = error.status_code
             else:
-                messages.success(request, _("チケット %(number)s を起票しました。") % {
-                    "number": ticket.number
-                })
+                messages.success(
+                    request, _("チケット %(number)s を起票しました。") % {"number": ticket.number}
+                )
                 return redirect("workspace:ticket", number=ticket.number)
     return render(
         request,

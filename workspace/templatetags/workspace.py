@@ -11,8 +11,10 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from notifications.models import Notification
+from notifications.selectors import notifications_unread_count
 from sla.deadlines import SlaState
+from sla.models import Severity
+from tickets.models import Message, Status
 
 register = template.Library()
 
@@ -58,11 +60,30 @@ def notifications_link(context) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"url": None}
-    for name in ("notifications:list", "notifications:notification_list", "notifications:index"):
-        try:
-            url = reverse(name)
-        except NoReverseMatch:
-            continue
-        unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-        return {"url": url, "unread": unread}
-    return {"url": None}
+    try:
+        url = reverse("notifications:list")
+    except NoReverseMatch:
+        return {"url": None}
+    return {"url": url, "unread": notifications_unread_count(user=user)}
+
+
+def _label(choices, value) -> str:
+    return str(dict(choices).get(value, value if value is not None else "—"))
+
+
+@register.filter
+def event_summary(event) -> str:
+    """What a TicketEvent changed, in words: "新規 → 対応中", "高 → 重大"."""
+    data = event.data or {}
+    if event.kind == "status_changed":
+        return (
+            f"{_label(Status.choices, data.get('from'))} → {_label(Status.choices, data.get('to'))}"
+        )
+    if event.kind == "severity_changed":
+        return (
+            f"{_label(Severity.choices, data.get('from'))} → "
+            f"{_label(Severity.choices, data.get('to'))}"
+        )
+    if event.kind == "message_added":
+        return _label(Message.Kind.choices, data.get("kind"))
+    return ""
