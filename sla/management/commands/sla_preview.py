@@ -9,9 +9,9 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from contracts.models import Plan
+from sla.api.serializers import preview_payload
 from sla.deadlines import DeadlineError
 from sla.models import Severity
-from sla.presenters import preview_payload
 from sla.services import deadline_for
 
 
