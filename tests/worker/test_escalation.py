@@ -12,9 +12,9 @@ from notifications.models import Notification, OutboxMessage
 from sla import escalation, tasks
 from sla.calendars import TOKYO
 from sla.models import EscalationRule
+from tests.worker.conftest import DUE, OPENED
 from tickets.models import Message, Status, TicketEvent
 from tickets.services import message_add, ticket_change_severity, ticket_close
-from tests.worker.conftest import DUE, OPENED
 
 STAMP = "20260609T020000Z"  # DUE in UTC
 pytestmark = pytest.mark.django_db
@@ -214,9 +214,7 @@ def test_a_severity_change_restarts_the_clock_and_a_new_breach_is_recorded(
     ]
 
 
-def test_exact_time_check_breaches_one_ticket_and_says_when_to_look_next(
-    open_critical, supervisor
-):
+def test_exact_time_check_breaches_one_ticket_and_says_when_to_look_next(open_critical, supervisor):
     ticket = open_critical()
 
     early = escalation.ticket_deadline_check(
@@ -267,9 +265,7 @@ def test_opening_a_ticket_due_within_the_minute_schedules_its_exact_check(
     open_critical, monkeypatch, django_capture_on_commit_callbacks, frozen
 ):
     scheduled = []
-    monkeypatch.setattr(
-        tasks, "deadline_check_schedule", lambda **kwargs: scheduled.append(kwargs)
-    )
+    monkeypatch.setattr(tasks, "deadline_check_schedule", lambda **kwargs: scheduled.append(kwargs))
     # a ticket submitted 59.5 minutes ago (phoned in, logged late) is due in 30 s
     submitted = OPENED - datetime.timedelta(minutes=59, seconds=30)
 
