@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "simple_history",
     "accounts",
@@ -46,7 +47,9 @@ INSTALLED_APPS = [
     "sla",
     "tickets",
     "notifications",
+    "webhooks",
     "workspace",
+    "mail",
 ]
 
 MIDDLEWARE = [
@@ -115,10 +118,12 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed, compressed files in production (run collectstatic); plain files in development
+    # and tests, which serve straight from the apps.
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env.bool("STATIC_MANIFEST", default=not DEBUG)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
 
@@ -193,18 +198,49 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "helpdesk.api.ApiPagination",
     "PAGE_SIZE": 50,
+    # One error shape for every 4xx: {"code", "message", "fields"} (helpdesk/api.py).
+    "EXCEPTION_HANDLER": "helpdesk.api.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["helpdesk.api.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
 }
+# Requests per API token (or per session user); "none" switches throttling off (benchmarks).
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "CSP Helpdesk reseller API",
     "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "契約リセラー向け REST API（カスタマー・サポート・サービス約款）。"
+        "Every 4xx answers {code, message, fields}; times are ISO 8601 in JST (+09:00)."
+    ),
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI served from this site (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SeverityEnum": "sla.models.Severity",
+        "TicketStatusEnum": "tickets.models.Status",
+        "WebhookEventEnum": "webhooks.models.WebhookEvent",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "helpdesk.api.schema_error_responses",
+    ],
 }
 
 # Security: sane defaults that `check --deploy` accepts when DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The health probe is called over plain HTTP from inside the stack.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
@@ -226,6 +262,8 @@ SLA_CRITICAL_AT_RISK_MINUTES = env.int("SLA_CRITICAL_AT_RISK_MINUTES", default=1
 
 # Functions called with every TicketEvent inside its transaction (webhooks, mail): dotted paths.
 TICKET_EVENT_SUBSCRIBERS: list[str] = []
+# Outbound webhooks for resellers: queue a signed POST per subscribed ticket event.
+TICKET_EVENT_SUBSCRIBERS += ["webhooks.services.webhook_deliveries_enqueue"]
 # A ticket opened with its deadline within the next minute gets its exact-time breach check.
 TICKET_EVENT_SUBSCRIBERS += ["sla.escalation.on_ticket_event"]
 # The worker (sla.tasks, notifications.tasks): claim batch size, the look-ahead of exact-time
@@ -234,7 +272,41 @@ SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
 SLA_EXACT_CHECK_HORIZON_SECONDS = env.int("SLA_EXACT_CHECK_HORIZON_SECONDS", default=70)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Plain http:// and private/loopback targets only where a developer asks (SSRF guard).
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=DEBUG)
 
 # Agent workspace: rows per queue page, and how long a personal-data reveal (Art. 14) stays open.
 WORKSPACE_PAGE_SIZE = env.int("WORKSPACE_PAGE_SIZE", default=50)
 WORKSPACE_REVEAL_MINUTES = env.int("WORKSPACE_REVEAL_MINUTES", default=30)
+
+# Email channel (mail/). The desk's IMAP mailbox, polled by mail.tasks.mailbox_poll: secrets
+# come from the environment only, never from the database. Exchange Online takes no basic auth
+# for IMAP: give IMAP_OAUTH2_TOKEN, or IMAP_OAUTH2_TOKEN_COMMAND that prints a fresh token.
+IMAP_HOST = env.str("IMAP_HOST", default="")
+IMAP_PORT = env.int("IMAP_PORT", default=993)
+IMAP_SSL = env.bool("IMAP_SSL", default=True)
+IMAP_STARTTLS = env.bool("IMAP_STARTTLS", default=False)
+IMAP_USER = env.str("IMAP_USER", default="")
+IMAP_PASSWORD = env.str("IMAP_PASSWORD", default="")
+IMAP_OAUTH2_TOKEN = env.str("IMAP_OAUTH2_TOKEN", default="")
+IMAP_OAUTH2_TOKEN_COMMAND = env.str("IMAP_OAUTH2_TOKEN_COMMAND", default="")
+IMAP_FOLDER = env.str("IMAP_FOLDER", default="INBOX")
+IMAP_PROCESSED_FOLDER = env.str("IMAP_PROCESSED_FOLDER", default="")
+IMAP_TIMEOUT = env.int("IMAP_TIMEOUT", default=30)
+IMAP_BATCH_SIZE = env.int("IMAP_BATCH_SIZE", default=50)
+# Our own Message-IDs carry the ticket number on this domain (replies thread by it).
+MAIL_MESSAGE_ID_DOMAIN = env.str(
+    "MAIL_MESSAGE_ID_DOMAIN",
+    default=DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "helpdesk.invalid",
+)
+# Mail from these addresses (the desk's own) is never answered: a loop guard.
+MAIL_DESK_ADDRESSES = [a.lower() for a in env.list("MAIL_DESK_ADDRESSES", default=[])]
+# Tickets of these channels get mail from the desk (acknowledgement, replies, reminders);
+# API tickets are the reseller's to relay to its customer (Art. 6.2).
+MAIL_CUSTOMER_CHANNELS = env.list("MAIL_CUSTOMER_CHANNELS", default=["email", "web", "phone"])
+MAIL_HELD_REPLIES_PER_DAY = env.int("MAIL_HELD_REPLIES_PER_DAY", default=5)
+MAIL_REMINDER_AFTER_HOURS = env.int("MAIL_REMINDER_AFTER_HOURS", default=72)
+MAIL_REMINDER_MAX = env.int("MAIL_REMINDER_MAX", default=2)
+TICKET_EVENT_SUBSCRIBERS += ["mail.services.on_ticket_event"]

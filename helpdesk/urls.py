@@ -13,6 +13,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("notifications/", include("notifications.urls")),
+    path("mail/", include("mail.urls")),
+    # The reseller REST API (/api/v1/), its OpenAPI schema and Swagger UI: helpdesk/api.py.
+    path("api/", include("helpdesk.api")),
     path("", include("workspace.urls")),
 ]
 

@@ -1,0 +1,90 @@
+"""What the reseller API shows of customers, contacts and subscriptions."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from contracts.models import Contact, Customer, Product, Subscription, SupportContract
+
+
+class SupportContractSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SupportContract
+        fields = ["plan", "status", "starts_on", "ends_on"]
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    contract = serializers.SerializerMethodField(
+        help_text="The support contract in force today (the customer's own, else its reseller's)."
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "name",
+            "tenant_id",
+            "primary_domain",
+            "is_reseller_tenant",
+            "delegated_access",
+            "contract",
+        ]
+
+    @extend_schema_field(SupportContractSerializer(allow_null=True))
+    def get_contract(self, customer: Customer) -> dict | None:
+        # Prefetched by contracts.api.selectors.customers_visible_to: no query per row.
+        own = getattr(customer, "contracts_own", [])
+        inherited = getattr(customer.reseller, "contracts_reseller", [])
+        contract = own[0] if own else (inherited[0] if inherited else None)
+        return SupportContractSerializer(contract).data if contract is not None else None
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="The customer this person belongs to; omit for a person of the reseller itself.",
+    )
+
+    class Meta:
+        model = Contact
+        fields = ["id", "customer", "name", "email", "phone", "is_global_admin", "is_active"]
+        read_only_fields = ["id", "is_active"]
+
+    def __init__(self, *args, customers=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if customers is not None:
+            self.fields["customer"].queryset = customers
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            # The party of a contact never changes (Art. 3.2 ties a person to one tenant).
+            self.fields["customer"].read_only = True
+
+    def validate_name(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("blank", code="blank")
+        return value.strip()
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["sku", "name", "family", "support_scope"]
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    product = ProductSerializer(read_only=True)
+
+    class Meta:
+        model = Subscription
+        fields = [
+            "id",
+            "customer",
+            "product",
+            "quantity",
+            "status",
+            "available_at",
+            "ended_at",
+            "end_reason",
+        ]

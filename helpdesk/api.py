@@ -1,0 +1,381 @@
+"""The reseller REST API's wiring: the router under /api/v1/, the schema and Swagger UI, and
+the project-wide API policy (one error shape, pagination, per-token throttling, who may call).
+
+Every 4xx answers one JSON shape, whatever raised it (a DomainError from a service, DRF's own
+validation/authentication/permission/throttling errors, a malformed JSON body, an unknown URL):
+
+    {"code": "...", "message": "...", "message_ja": "...", "message_en": "...",
+     "fields": {"<field>": ["<code>", ...]}}
+
+`message` is in the active language (Japanese unless the client asks for English with
+Accept-Language); `fields` names what is wrong, with stable codes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import get_language
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+
+from accounts.roles import Role
+from helpdesk.exceptions import DomainError
+from sla.deadlines import DeadlineError
+
+# --- the one error shape ------------------------------------------------------------------------
+
+# code → (Japanese, English): the messages of the errors DRF raises itself.
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "invalid": ("入力内容に誤りがあります。", "The request has invalid fields."),
+    "malformed_json": (
+        "リクエスト本文を解析できません（JSON の形式が正しくありません）。",
+        "The request body could not be parsed (malformed JSON).",
+    ),
+    "not_authenticated": (
+        "認証情報がありません。Authorization: Token <key> を指定してください。",
+        "Authentication credentials were not provided (Authorization: Token <key>).",
+    ),
+    "authentication_failed": ("認証に失敗しました。", "Authentication failed."),
+    "permission_denied": (
+        "この操作を行う権限がありません。",
+        "You do not have permission to perform this action.",
+    ),
+    "not_found": ("見つかりません。", "Not found."),
+    "method_not_allowed": (
+        "このメソッドは使用できません。",
+        "This method is not allowed on this resource.",
+    ),
+    "not_acceptable": (
+        "要求された形式では応答できません。",
+        "The requested response format is not available.",
+    ),
+    "unsupported_media_type": (
+        "この Content-Type は受け付けられません。",
+        "This Content-Type is not supported.",
+    ),
+    "throttled": (
+        "リクエストが多すぎます。しばらくしてから再試行してください。",
+        "Too many requests; retry later.",
+    ),
+    "error": ("リクエストを処理できませんでした。", "The request could not be processed."),
+}
+
+# DRF exception class → our stable code (DRF's own `default_code` differs between versions).
+_CODES: list[tuple[type[exceptions.APIException], str]] = [
+    (exceptions.ValidationError, "invalid"),
+    (exceptions.ParseError, "malformed_json"),
+    (exceptions.NotAuthenticated, "not_authenticated"),
+    (exceptions.AuthenticationFailed, "authentication_failed"),
+    (exceptions.PermissionDenied, "permission_denied"),
+    (exceptions.NotFound, "not_found"),
+    (exceptions.MethodNotAllowed, "method_not_allowed"),
+    (exceptions.NotAcceptable, "not_acceptable"),
+    (exceptions.UnsupportedMediaType, "unsupported_media_type"),
+    (exceptions.Throttled, "throttled"),
+]
+
+
+def _english() -> bool:
+    return (get_language() or "ja").startswith("en")
+
+
+def error_body(
+    code: str,
+    *,
+    message_ja: str | None = None,
+    message_en: str | None = None,
+    fields: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    default_ja, default_en = _MESSAGES.get(code, _MESSAGES["error"])
+    message_ja = message_ja or default_ja
+    message_en = message_en or default_en
+    return {
+        "code": code,
+        "message": message_en if _english() else message_ja,
+        "message_ja": message_ja,
+        "message_en": message_en,
+        "fields": fields or {},
+    }
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as {"field" or "parent.child" or "items.0": [code, ...]}."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = "non_field_errors" if key == "non_field_errors" and not prefix else str(key)
+            flat.update(_flatten(value, f"{prefix}.{name}" if prefix else name))
+        return flat
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return {
+                prefix or "non_field_errors": [getattr(i, "code", None) or str(i) for i in detail]
+            }
+        flat = {}
+        for index, item in enumerate(detail):
+            if item:
+                flat.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    return {prefix or "non_field_errors": [getattr(detail, "code", None) or str(detail)]}
+
+
+def _texts(detail: Any, prefix: str = "") -> list[str]:
+    """The human-readable lines of a validation error, each naming its field."""
+    if isinstance(detail, dict):
+        lines: list[str] = []
+        for key, value in detail.items():
+            lines += _texts(value, f"{prefix}.{key}" if prefix else str(key))
+        return lines
+    if isinstance(detail, list):
+        lines = []
+        for index, item in enumerate(detail):
+            nested = isinstance(item, dict | list)
+            lines += _texts(item, f"{prefix}.{index}" if nested and prefix else prefix)
+        return lines
+    return [f"{prefix}: {detail}" if prefix else str(detail)]
+
+
+def _validation_body(exc: exceptions.ValidationError) -> dict[str, Any]:
+    lines = "; ".join(_texts(exc.detail))[:1000]
+    default_ja, default_en = _MESSAGES["invalid"]
+    return error_body(
+        "invalid",
+        message_ja=f"{default_ja}（{lines}）" if lines else default_ja,
+        message_en=f"{default_en} ({lines})" if lines else default_en,
+        fields=_flatten(exc.detail),
+    )
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's EXCEPTION_HANDLER: every error as `{"code", "message", "fields"}`.
+
+    Domain errors carry their own status (400/404/409), code and ja/en messages; the rules of
+    the terms thus reach the client with the codes the services raise."""
+    if isinstance(exc, DomainError):
+        return Response(
+            error_body(
+                exc.code, message_ja=exc.message_ja, message_en=exc.message_en, fields=exc.fields
+            ),
+            status=exc.status_code,
+        )
+    if isinstance(exc, DeadlineError):
+        # A question outside the business calendar's years: bad input, not a server fault.
+        return Response(
+            error_body(exc.code, message_en=str(exc), fields={"submitted_at": [exc.code]}),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    # Imported here: `rest_framework.views` reads this module's classes while it loads.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = _validation_body(exc)
+        return response
+    code = next((code for cls, code in _CODES if isinstance(exc, cls)), "error")
+    response.data = error_body(code)
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        response.data["fields"] = {"retry_after": [str(int(exc.wait))]}
+    return response
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """An unknown URL under /api/ answers the JSON 404, not the site's HTML page."""
+    return JsonResponse(error_body("not_found"), status=404)
+
+
+# --- pagination, throttling, who may call -------------------------------------------------------
+
+
+class ApiPagination(PageNumberPagination):
+    """`?page=N&page_size=M`, M up to 200 (default 50)."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class TokenRateThrottle(SimpleRateThrottle):
+    """Requests per API token (per user for session callers), at settings.API_THROTTLE_RATE,
+    read at request time so the rate is configurable per environment (`none` switches off)."""
+
+    scope = "token"
+
+    def get_rate(self) -> str | None:
+        rate = str(getattr(settings, "API_THROTTLE_RATE", "") or "").strip()
+        return None if rate.lower() in ("", "none", "off") else rate
+
+    def get_cache_key(self, request, view) -> str:
+        token = getattr(request.auth, "key", None)
+        if token:
+            # The token itself never lands in the cache: only a digest of it.
+            ident = "t" + hashlib.sha256(token.encode()).hexdigest()[:32]
+        elif request.user and request.user.is_authenticated:
+            ident = f"u{request.user.pk}"
+        else:
+            ident = "a" + self.get_ident(request)
+        return f"throttle_{self.scope}_{ident}"
+
+
+DESK_ROLES = frozenset(
+    {Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN, Role.SUBCONTRACTOR_AGENT}
+)
+
+
+def caller_role_names(user) -> set[str]:
+    cached = getattr(user, "_api_role_names", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._api_role_names = cached
+    return cached
+
+
+def caller_reseller_id(user) -> int | None:
+    """The one reseller an API user acts for; None for desk users."""
+    profile = getattr(user, "profile", None)
+    return profile.reseller_id if profile is not None else None
+
+
+def caller_is_desk(user) -> bool:
+    if not user.is_authenticated or caller_reseller_id(user) is not None:
+        return False
+    return user.is_superuser or bool(caller_role_names(user) & DESK_ROLES)
+
+
+class IsApiCaller(BasePermission):
+    """A reseller API user (acts for its reseller) or a desk user (agents' browser sessions)."""
+
+    message = _MESSAGES["permission_denied"][0]
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return caller_reseller_id(user) is not None or caller_is_desk(user)
+
+
+class IsResellerCaller(BasePermission):
+    """Only a reseller API user: resources that belong to one reseller (its webhooks)."""
+
+    message = _MESSAGES["permission_denied"][0]
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and caller_reseller_id(user) is not None)
+
+
+# --- the schema: document the error answers every operation can give ---------------------------
+
+_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["code", "message", "fields"],
+    "properties": {
+        "code": {"type": "string", "example": "requester_not_global_admin"},
+        "message": {"type": "string"},
+        "message_ja": {"type": "string"},
+        "message_en": {"type": "string"},
+        "fields": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "example": {"requester": ["requester_not_global_admin"]},
+        },
+    },
+}
+_ERROR_STATUSES = {
+    "400": "Invalid input: `fields` names each field with a code (the terms' rules too: "
+    "requester_not_global_admin, subscription_not_active, product_not_supported, "
+    "out_of_scope, no_active_contract, reason_required, malformed_json, ...).",
+    "401": "No or invalid credentials (`Authorization: Token <key>`).",
+    "403": "Authenticated but not allowed (or CSRF failure for session callers).",
+    "404": "Not found, or belongs to another reseller.",
+    "405": "Method not allowed.",
+    "406": "Not acceptable.",
+    "409": "Conflict with the ticket's state (invalid_transition, ticket_closed).",
+    "415": "Unsupported media type.",
+    "429": "Throttled: too many requests for this token.",
+}
+
+
+def schema_error_responses(result: dict, generator, request, public) -> dict:
+    """drf-spectacular postprocessing hook: every operation documents the one error shape for
+    each 4xx it can answer (drf-spectacular lists none by default)."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = _ERROR_SCHEMA
+    reference = {"$ref": "#/components/schemas/Error"}
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in _ERROR_STATUSES.items():
+                responses.setdefault(
+                    code,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": reference}},
+                    },
+                )
+    return result
+
+
+# --- the router ---------------------------------------------------------------------------------
+
+
+def _urlpatterns() -> list:
+    # Built on first use, not at import: DRF imports this module (pagination, throttle and
+    # handler settings) while `rest_framework.generics` is still loading, so the views must not
+    # be imported from the top of this file.
+    from django.urls import include, path, re_path
+    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+    from rest_framework.routers import SimpleRouter
+
+    from contracts.api import views as contract_views
+    from sla.api import views as sla_views
+    from tickets.api import views as ticket_views
+    from webhooks.api import views as webhook_views
+
+    router = SimpleRouter()
+    router.register("customers", contract_views.CustomerViewSet, basename="customer")
+    router.register("contacts", contract_views.ContactViewSet, basename="contact")
+    router.register("subscriptions", contract_views.SubscriptionViewSet, basename="subscription")
+    router.register("tickets", ticket_views.TicketViewSet, basename="ticket")
+    router.register("webhooks", webhook_views.WebhookViewSet, basename="webhook")
+
+    v1 = [
+        path("sla/preview/", sla_views.SlaPreviewView.as_view(), name="sla-preview"),
+        path(
+            "tickets/<str:number>/messages/",
+            ticket_views.TicketMessageListCreateView.as_view(),
+            name="ticket-messages",
+        ),
+        path(
+            "webhooks/<int:webhook_id>/deliveries/",
+            webhook_views.WebhookDeliveryListView.as_view(),
+            name="webhook-deliveries",
+        ),
+        *router.urls,
+    ]
+    return [
+        path("v1/", include((v1, "api"), namespace="v1")),
+        path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+        path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+        re_path(r"^.*$", api_not_found),
+    ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "urlpatterns":
+        patterns = _urlpatterns()
+        globals()["urlpatterns"] = patterns
+        return patterns
+    raise AttributeError(name)

@@ -1,0 +1,79 @@
+"""The filters and orderings of `GET /api/v1/tickets/`, all in the database."""
+
+from __future__ import annotations
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django_filters import rest_framework as filters
+
+from sla.models import Severity
+from tickets.api.selectors import q_at_risk, q_breached, q_not_at_risk, q_not_breached
+from tickets.models import Channel, Status, Ticket
+
+ORDERINGS = {
+    "received_at": [F("received_at").asc(nulls_last=True), F("id").asc()],
+    "-received_at": [F("received_at").desc(nulls_last=True), F("id").desc()],
+    "first_response_due": [F("first_response_due").asc(nulls_last=True), F("id").asc()],
+    "-first_response_due": [F("first_response_due").desc(nulls_last=True), F("id").desc()],
+    "severity": [F("severity_rank").asc(), F("received_at").asc(nulls_last=True), F("id").asc()],
+    "-severity": [
+        F("severity_rank").desc(),
+        F("received_at").asc(nulls_last=True),
+        F("id").asc(),
+    ],
+}
+DEFAULT_ORDERING = "-received_at"
+
+
+class TicketFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=Status.choices)
+    severity = filters.MultipleChoiceFilter(choices=Severity.choices)
+    customer = filters.NumberFilter(field_name="customer_id")
+    channel = filters.ChoiceFilter(choices=Channel.choices)
+    breached = filters.BooleanFilter(
+        method="filter_breached", help_text="First response late, or unanswered past the deadline."
+    )
+    at_risk = filters.BooleanFilter(
+        method="filter_at_risk",
+        help_text="Unanswered, past the warning point, before the deadline.",
+    )
+    received_after = filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    search = filters.CharFilter(
+        method="filter_search", max_length=200, help_text="Ticket number or words of the subject."
+    )
+    ordering = filters.ChoiceFilter(
+        method="filter_ordering",
+        choices=[(name, name) for name in ORDERINGS],
+        help_text="received_at, first_response_due or severity (重大 first); '-' reverses.",
+    )
+
+    class Meta:
+        model = Ticket
+        fields = ["status", "severity", "customer", "channel"]
+
+    def filter_breached(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        now = timezone.now()
+        return queryset.filter(q_breached(now=now) if value else q_not_breached(now=now))
+
+    def filter_at_risk(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        now = timezone.now()
+        return queryset.filter(q_at_risk(now=now) if value else q_not_at_risk(now=now))
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(number__iexact=value) | Q(subject__icontains=value))
+
+    def filter_ordering(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # applied last, in `filter_queryset`, so a filter never loses it
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        ordering = self.form.cleaned_data.get("ordering") or DEFAULT_ORDERING
+        return queryset.order_by(*ORDERINGS[ordering])

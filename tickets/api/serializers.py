@@ -1,0 +1,155 @@
+"""What the reseller API shows and accepts of tickets and their public messages."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from contracts.models import Contact, Customer, Subscription
+from sla.api.serializers import ExplanationStepSerializer
+from sla.deadlines import SlaState
+from sla.models import Severity
+from tickets.models import Attachment, Category, Message, Ticket
+from tickets.selectors import ticket_sla_margin, ticket_sla_state
+
+
+class NamedRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class SubscriptionRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    product_sku = serializers.CharField(source="product.sku")
+    product_name = serializers.CharField(source="product.name")
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    customer = NamedRefSerializer(read_only=True)
+    subscription = SubscriptionRefSerializer(read_only=True)
+    requester = NamedRefSerializer(read_only=True)
+    sla_state = serializers.SerializerMethodField(
+        help_text="no_commitment (確約なし) | running | at_risk | met | breached"
+    )
+    sla_margin_seconds = serializers.SerializerMethodField(
+        help_text="Deadline minus the first response (or now while unanswered); negative = late."
+    )
+    sla_explanation = ExplanationStepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "number",
+            "status",
+            "severity",
+            "category",
+            "subject",
+            "description",
+            "customer",
+            "subscription",
+            "requester",
+            "channel",
+            "plan",
+            "submitted_at",
+            "received_at",
+            "first_response_due",
+            "first_responded_at",
+            "sla_state",
+            "sla_margin_seconds",
+            "breached_at",
+            "escalation_level",
+            "sla_explanation",
+            "resolved_at",
+            "closed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def _now(self):
+        # One instant for the whole response, so every row is judged at the same moment.
+        now = self.context.get("now")
+        if now is None:
+            now = self.context["now"] = timezone.now()
+        return now
+
+    @extend_schema_field(serializers.ChoiceField(choices=[state.value for state in SlaState]))
+    def get_sla_state(self, ticket: Ticket) -> str:
+        return ticket_sla_state(ticket=ticket, now=self._now()).value
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_sla_margin_seconds(self, ticket: Ticket) -> int | None:
+        margin = ticket_sla_margin(ticket=ticket, now=self._now())
+        return None if margin is None else int(margin.total_seconds())
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    """Input of `POST /tickets/`: the references must be the caller's (else "does_not_exist")."""
+
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
+    subscription = serializers.PrimaryKeyRelatedField(queryset=Subscription.objects.none())
+    requester = serializers.PrimaryKeyRelatedField(
+        queryset=Contact.objects.none(),
+        help_text="A global admin (全体管理者) of the customer or its reseller.",
+    )
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    subject = serializers.CharField(max_length=255)
+    description = serializers.CharField(max_length=20000)
+
+    def __init__(self, *args, customers=None, subscriptions=None, contacts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        scoped = {"customer": customers, "subscription": subscriptions, "requester": contacts}
+        for name, queryset in scoped.items():
+            if queryset is not None:
+                self.fields[name].queryset = queryset
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    """Input of `PATCH /tickets/{number}/`. `status` accepts only "closed": the reseller asks
+    to close, and the workflow (`tickets.services.ticket_close`) decides whether it may."""
+
+    subject = serializers.CharField(max_length=255, required=False)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    severity_reason = serializers.CharField(
+        max_length=2000, required=False, help_text="Required with `severity`."
+    )
+    status = serializers.ChoiceField(choices=[("closed", "closed")], required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if "severity" in attrs and not attrs.get("severity_reason", "").strip():
+            raise serializers.ValidationError({"severity_reason": ["required"]}, code="required")
+        if not attrs:
+            raise serializers.ValidationError({"non_field_errors": ["empty"]}, code="empty")
+        return attrs
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "content_type", "size"]
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author_name = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "kind", "direction", "author_name", "body", "created_at", "attachments"]
+        read_only_fields = fields
+
+    def get_author_name(self, message: Message) -> str:
+        if message.author_contact is not None:
+            return message.author_contact.name
+        if message.author_user is not None:
+            return message.author_user.get_full_name() or "サポート"
+        return "サポート"
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=50000)
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=10
+    )

@@ -1,0 +1,168 @@
+"""Tickets and their public messages for resellers (and agents' browser sessions): thin views
+over `tickets.services` (writes) and `tickets.api.selectors` (scoped reads)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from contracts.api import selectors as contract_selectors
+from helpdesk.api import IsApiCaller, caller_is_desk
+from tickets import services
+from tickets.api import services as api_services
+from tickets.api.filters import TicketFilter
+from tickets.api.selectors import tickets_for_api
+from tickets.api.serializers import (
+    MessageCreateSerializer,
+    MessageSerializer,
+    TicketCreateSerializer,
+    TicketSerializer,
+    TicketUpdateSerializer,
+)
+from tickets.models import Channel
+from tickets.selectors import messages_public
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="A retried POST with the same key returns the first ticket (200) instead of "
+    "a duplicate. 1–100 visible ASCII characters.",
+)
+
+
+def _idempotency_key(request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not (1 <= len(key) <= 100) or not all(33 <= ord(char) <= 126 for char in key):
+        raise serializers.ValidationError({"Idempotency-Key": ["invalid"]}, code="invalid")
+    return key
+
+
+class TicketViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Tickets of the caller's reseller. Another reseller's ticket answers 404."""
+
+    serializer_class = TicketSerializer
+    permission_classes = [IsApiCaller]
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = TicketFilter
+    lookup_field = "number"
+    lookup_value_regex = "[^/]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return tickets_for_api(user=self.request.user)
+
+    @extend_schema(
+        request=TicketCreateSerializer,
+        responses={201: TicketSerializer, 200: TicketSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        description="Open a ticket on the API channel. The terms' intake rules answer 400 "
+        "with their code (requester_not_global_admin, subscription_not_active, "
+        "product_not_supported, out_of_scope, no_active_contract).",
+    )
+    def create(self, request, *args, **kwargs) -> Response:
+        key = _idempotency_key(request)
+        user = request.user
+        serializer = TicketCreateSerializer(
+            data=request.data,
+            customers=contract_selectors.customers_visible_to(user).prefetch_related(None),
+            subscriptions=contract_selectors.subscriptions_visible_to(user),
+            contacts=contract_selectors.contacts_visible_to(user),
+        )
+        serializer.is_valid(raise_exception=True)
+        arguments = {**serializer.validated_data, "channel": Channel.API, "actor": user}
+        if key is None:
+            ticket, created = services.ticket_open(**arguments), True
+        else:
+            ticket, created = services.ticket_open_idempotent(idempotency_key=key, **arguments)
+        ticket = self.get_queryset().get(pk=ticket.pk)
+        return Response(
+            TicketSerializer(ticket, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        request=TicketUpdateSerializer,
+        responses={200: TicketSerializer},
+        description="Change the subject, the severity (with `severity_reason`; before the first "
+        "response the deadline is recomputed, DOMAIN.md §9), or ask to close "
+        '(`"status": "closed"`, through the workflow: a resolved ticket is confirmed closed, '
+        "an open one withdrawn; a closed one answers 409 invalid_transition).",
+    )
+    def partial_update(self, request, *args, **kwargs) -> Response:
+        ticket = self.get_object()
+        serializer = TicketUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = request.user
+        with transaction.atomic():
+            if "subject" in data:
+                ticket = api_services.ticket_update_subject(
+                    ticket=ticket, subject=data["subject"], actor=user
+                )
+            if "severity" in data:
+                ticket = services.ticket_change_severity(
+                    ticket=ticket,
+                    severity=data["severity"],
+                    reason=data["severity_reason"],
+                    actor=user,
+                )
+            if data.get("status") == "closed":
+                ticket = services.ticket_close(ticket=ticket, actor=user)
+        ticket = self.get_queryset().get(pk=ticket.pk)
+        return Response(TicketSerializer(ticket, context=self.get_serializer_context()).data)
+
+
+class TicketMessageListCreateView(generics.ListCreateAPIView):
+    """The public thread of a ticket: replies to the customer and the customer's own messages,
+    never internal notes. POST adds the customer side's message (JSON, or multipart with
+    `attachments`); answering a ticket waiting on the customer moves it back to in_progress."""
+
+    serializer_class = MessageSerializer
+    permission_classes = [IsApiCaller]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_ticket(self):
+        return get_object_or_404(
+            tickets_for_api(user=self.request.user), number=self.kwargs["number"]
+        )
+
+    def get_queryset(self):
+        return messages_public(ticket=self.get_ticket())
+
+    @extend_schema(request=MessageCreateSerializer, responses={201: MessageSerializer})
+    def post(self, request, *args, **kwargs) -> Response:
+        ticket = self.get_ticket()
+        serializer = MessageCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        uploads = [
+            services.AttachmentUpload(
+                filename=upload.name,
+                content_type=getattr(upload, "content_type", None) or "application/octet-stream",
+                content=upload,
+            )
+            for upload in serializer.validated_data.get("attachments", [])
+        ]
+        message = api_services.message_add_from_api(
+            ticket=ticket,
+            body=serializer.validated_data["body"],
+            attachments=uploads,
+            actor=request.user,
+            from_desk=caller_is_desk(request.user),
+        )
+        message = messages_public(ticket=ticket).get(pk=message.pk)
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
