@@ -57,13 +57,14 @@ _QUOTE_START_RES = [
     re.compile(r"^-{2,}\s*(?:Original Message|元のメッセージ|Forwarded message)\s*-{2,}", re.I),
     re.compile(r"^On .+ wrote:\s*$"),
     re.compile(r"^.{0,80}(?:wrote|書きました|のメッセージ)\s*[:：]\s*$"),
+    re.compile(r"^\d{4}[年/-]\d{1,2}[月/-]\d{1,2}日?.*[:：]\s*$"),
     re.compile(r"^_{10,}\s*$"),
     re.compile(r"^(?:From|差出人|送信者)\s*[:：]\s*.+$"),
 ]
 
 # Charsets that lie in practice: decode with the superset the sender's software really used.
 _CHARSET_FALLBACKS: dict[str, tuple[str, ...]] = {
-    "iso-2022-jp": ("iso2022_jp", "iso2022_jp_ext", "iso2022_jp_2", "iso2022_jp_2004"),
+    "iso-2022-jp": ("iso2022_jp", "iso2022_jp_ext", "x-iso2022jp-ms", "iso2022_jp_2004"),
     "shift_jis": ("cp932", "shift_jis_2004"),
     "shift-jis": ("cp932", "shift_jis_2004"),
     "sjis": ("cp932",),
@@ -135,6 +136,46 @@ def _header(message: Message, name: str) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
+def _iso2022jp_ms(data: bytes) -> str:
+    """ISO-2022-JP as Microsoft writes it (CP50220): JIS X 0208 rows with the NEC and IBM
+    extensions (①, ㈱, 髙). Python has no such codec: each two-byte JIS run is shifted to
+    Shift_JIS and read as CP932, which holds the same extensions."""
+    out = bytearray()
+    mode = "ascii"
+    index = 0
+    while index < len(data):
+        if data[index] == 0x1B and index + 2 < len(data):
+            sequence = data[index + 1 : index + 3]
+            if sequence in (b"$B", b"$@"):
+                mode = "jis"
+            elif sequence == b"(I":
+                mode = "kana"
+            elif sequence in (b"(B", b"(J"):
+                mode = "ascii"
+            else:
+                raise UnicodeDecodeError("iso2022_jp", data, index, index + 3, "escape")
+            index += 3
+            continue
+        byte = data[index]
+        if mode == "jis" and byte not in (0x0A, 0x0D):
+            if index + 1 >= len(data):
+                raise UnicodeDecodeError("iso2022_jp", data, index, index + 1, "truncated")
+            row, cell = byte, data[index + 1]
+            first = (row + 1) // 2 + 0x70
+            first = first + 0x40 if first >= 0xA0 else first
+            if row % 2:
+                second = cell + 0x1F
+                second = second + 1 if second >= 0x7F else second
+            else:
+                second = cell + 0x7E
+            out += bytes((first, second))
+            index += 2
+            continue
+        out.append(byte + 0x80 if mode == "kana" else byte)
+        index += 1
+    return out.decode("cp932")
+
+
 def decode_bytes(data: bytes, charset: str | None) -> str:
     """Bytes of a text part to str: the declared charset, its real-world supersets, UTF-8,
     CP932, and finally the declared charset with replacement characters."""
@@ -142,8 +183,10 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
     candidates = [*_CHARSET_FALLBACKS.get(declared, (declared,)), "utf-8", "cp932"]
     for candidate in candidates:
         try:
+            if candidate == "x-iso2022jp-ms":
+                return _iso2022jp_ms(data)
             return data.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeDecodeError, ValueError):
             continue
     try:
         return data.decode(declared, errors="replace")

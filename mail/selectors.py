@@ -124,19 +124,20 @@ def subscription_for_mail(*, customer: Customer, at: datetime.datetime) -> Subsc
 
 
 def thread_message_ids(*, ticket: Ticket) -> list[str]:
-    """Every Message-ID of the ticket's mail thread, oldest first, trimmed to the first and
-    the newest (REFERENCES_MAX)."""
-    inbound = InboundMail.objects.filter(
-        ticket=ticket,
-        status__in=[InboundMail.Status.TICKET_OPENED, InboundMail.Status.THREADED],
-    ).values_list("received_at", "message_id")
-    messages = Message.objects.filter(ticket=ticket, email_message_id__isnull=False).values_list(
-        "created_at", "email_message_id"
+    """Every Message-ID of the ticket's mail thread, oldest first: the mail that opened it,
+    then the messages that carry one (customer mail threaded in, our replies), trimmed to the
+    first and the newest (REFERENCES_MAX)."""
+    opening = (
+        InboundMail.objects.filter(ticket=ticket, status=InboundMail.Status.TICKET_OPENED)
+        .order_by("received_at", "id")
+        .values_list("message_id", flat=True)
     )
-    ordered: list[str] = []
-    for _at, message_id in sorted([*inbound, *messages]):
-        if message_id not in ordered:
-            ordered.append(message_id)
+    messages = (
+        Message.objects.filter(ticket=ticket, email_message_id__isnull=False)
+        .order_by("created_at", "id")
+        .values_list("email_message_id", flat=True)
+    )
+    ordered = list(dict.fromkeys([*opening, *messages]))
     if len(ordered) > REFERENCES_MAX:
         ordered = [ordered[0], *ordered[-(REFERENCES_MAX - 1) :]]
     return ordered

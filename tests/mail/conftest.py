@@ -1,0 +1,257 @@
+"""Fixtures of the email channel: the customer the sample mails come from, its people, the
+clock of the samples (Wednesday 2026-11-25, 10:05 JST), and real mail servers on loopback."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from contracts.models import Contact, Customer, Subscription
+from tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    ResellerFactory,
+    SubscriptionFactory,
+    SupportContractFactory,
+)
+
+SAMPLES = Path(__file__).parent / "samples"
+JST = ZoneInfo("Asia/Tokyo")
+NOW = datetime.datetime(2026, 11, 25, 10, 5, tzinfo=JST)
+
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+@pytest.fixture(autouse=True)
+def _mail_settings(settings, tmp_path):
+    settings.DEFAULT_FROM_EMAIL = "CSP サポート <support@example.jp>"
+    settings.MAIL_MESSAGE_ID_DOMAIN = "example.jp"
+    settings.MAIL_DESK_ADDRESSES = []
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@dataclass
+class MailWorld:
+    customer: Customer
+    subscription: Subscription
+    yamada: Contact
+    sato: Contact
+    suzuki: Contact
+    not_admin: Contact
+    other_admin: Contact
+
+
+@pytest.fixture
+def world(db) -> MailWorld:
+    """Customer A (24x365 through its reseller) whose global admins wrote the samples, a
+    colleague without global admin rights, and a global admin of another customer."""
+    reseller = ResellerFactory(code="reseller-mail", name="リセラーM株式会社")
+    SupportContractFactory(reseller=reseller, plan="24x365")
+    customer = CustomerFactory(
+        reseller=reseller, name="顧客A1株式会社", primary_domain="customer-a.onmicrosoft.com"
+    )
+    subscription = SubscriptionFactory(customer=customer)
+    other = CustomerFactory(reseller=reseller, name="顧客B株式会社")
+    SubscriptionFactory(customer=other)
+    return MailWorld(
+        customer=customer,
+        subscription=subscription,
+        yamada=ContactFactory(
+            customer=customer, name="山田 太郎", email="yamada@customer-a.example.jp"
+        ),
+        sato=ContactFactory(
+            customer=customer, name="佐藤 花子", email="sato@customer-a.example.jp"
+        ),
+        suzuki=ContactFactory(
+            customer=customer, name="鈴木 一郎", email="suzuki@customer-a.example.jp"
+        ),
+        not_admin=ContactFactory(
+            customer=customer,
+            name="田中 次郎",
+            email="tanaka@customer-a.example.jp",
+            is_global_admin=False,
+        ),
+        other_admin=ContactFactory(customer=other, name="高橋", email="takahashi@other.example.jp"),
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, *, timeout: float = 10.0) -> bool:
+    """A bounded poll for a server process to listen (never a bare sleep)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+# --- a real SMTP server (aiosmtpd) -----------------------------------------------------------
+
+
+class SmtpSink:
+    def __init__(self) -> None:
+        self.envelopes: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """aiosmtpd on a spare loopback port; the product's SMTP backend points at it."""
+    controller_module = pytest.importorskip(
+        "aiosmtpd.controller", reason="aiosmtpd is not installed (pip install -e .[dev])"
+    )
+    sink = SmtpSink()
+    port = free_port()
+    controller = controller_module.Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    sink.controller = controller
+    sink.port = port
+    yield sink
+    controller.stop()
+
+
+# --- a real IMAP server (Debian's dovecot) ---------------------------------------------------
+
+DOVECOT = "/usr/sbin/dovecot"
+
+
+@dataclass
+class Imap:
+    host: str
+    port: int
+    user: str
+    password: str
+    log: Path
+
+
+def _dovecot_config(root: Path, port: int, login_user: str, mail_uid: int, mail_gid: int) -> str:
+    return f"""
+protocols = imap
+listen = 127.0.0.1
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+ssl = no
+# Plain-text passwords only on loopback, in this throwaway instance.
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_login_user = {login_user}
+default_internal_user = {login_user}
+first_valid_uid = 1
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={mail_uid} gid={mail_gid} home={root}/home/%u
+}}
+mail_location = maildir:~/Maildir
+namespace inbox {{
+  inbox = yes
+  mailbox Processed {{
+    auto = create
+  }}
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+
+@pytest.fixture
+def imap_server(tmp_path_factory):
+    """dovecot in the foreground on a spare loopback port with a generated configuration,
+    a passwd-file user and a Maildir in a temporary folder; stopped at teardown."""
+    if not os.path.exists(DOVECOT):
+        pytest.skip(f"{DOVECOT} is missing: apt-get install dovecot-imapd")
+    root = tmp_path_factory.mktemp("dovecot")
+    root.chmod(0o755)
+    for folder in ("run", "state", "home"):
+        (root / folder).mkdir()
+    if os.geteuid() == 0:
+        # Dovecot refuses to run logins or mail access as root: the package's users do.
+        login_user = "dovenull"
+        nobody = pwd.getpwnam("nobody")
+        mail_uid, mail_gid = nobody.pw_uid, nobody.pw_gid
+        shutil.chown(root / "home", mail_uid, mail_gid)
+    else:
+        login_user = pwd.getpwuid(os.getuid()).pw_name
+        mail_uid, mail_gid = os.getuid(), os.getgid()
+    (root / "passwd").write_text("desk:{PLAIN}desk-secret::::::\n")
+    port = free_port()
+    config = root / "dovecot.conf"
+    config.write_text(_dovecot_config(root, port, login_user, mail_uid, mail_gid))
+    process = subprocess.Popen(
+        [DOVECOT, "-F", "-c", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        if not wait_for_port(port):
+            process.kill()
+            _out, err = process.communicate(timeout=5)
+            log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
+            pytest.fail(f"dovecot did not start: {err.decode(errors='replace')}\n{log}")
+        yield Imap(
+            host="127.0.0.1",
+            port=port,
+            user="desk",
+            password="desk-secret",
+            log=root / "dovecot.log",
+        )
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
