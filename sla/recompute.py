@@ -19,8 +19,10 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from contracts.models import Plan
 from sla import calendars, deadlines, selectors
 from sla import services as sla_services
+from sla.models import Severity
 from tickets.events import event_record
 from tickets.models import OPEN_STATUSES, Ticket, TicketEvent
 
@@ -47,6 +49,14 @@ class Move:
     old_due: datetime.datetime | None
     new_due: datetime.datetime | None
     fields: sla_services.DeadlineFields
+
+    @property
+    def plan_label(self) -> str:
+        return str(Plan(self.plan).label)
+
+    @property
+    def severity_label(self) -> str:
+        return str(Severity(self.severity).label)
 
     @property
     def token(self) -> str:
@@ -94,22 +104,30 @@ def tickets_recompute_plan(
     *, now: datetime.datetime, calendar: deadlines.BusinessCalendar | None = None
 ) -> list[Move]:
     """The open, unanswered tickets whose receipt or deadline would change under the current
-    calendar and the current rules of their frozen policy. Reads only; one query for the
-    tickets, the calendar and policies come from the cache."""
+    calendar and the current rules of their frozen policy. Reads only, in a constant number of
+    queries: the tickets, and the calendar and policies from the cache."""
     calendar = calendar or selectors.calendar_current()
+    # Read once: the selectors check their cache with a query per call.
+    policies = selectors.policies_all()
     moves: list[Move] = []
     for ticket in _candidates().iterator(chunk_size=2000):
         clock_from = max(ticket.submitted_at, ticket.severity_changed_at or ticket.submitted_at)
         # A severity change recorded after `now` (a plan for the past) does not count yet.
         if clock_from > now:
             clock_from = ticket.submitted_at
-        policy_id, deadline = sla_services.deadline_for(
-            submitted_at=clock_from,
-            plan=ticket.plan,
-            severity=ticket.severity,
-            policy_id=ticket.policy_id,
-            calendar=calendar,
-        )
+        if ticket.policy_id is not None:
+            policy_id = ticket.policy_id
+            deadline = deadlines.compute_deadline(
+                clock_from, ticket.plan, ticket.severity, policies[policy_id], calendar
+            )
+        else:
+            # A ticket from before policies were frozen: the one in force when received.
+            policy_id, deadline = sla_services.deadline_for(
+                submitted_at=clock_from,
+                plan=ticket.plan,
+                severity=ticket.severity,
+                calendar=calendar,
+            )
         if _same_instant(deadline.received_at, ticket.received_at) and _same_instant(
             deadline.first_response_due, ticket.first_response_due
         ):

@@ -192,3 +192,18 @@ def test_an_outside_next_url_is_ignored(admin_client, frozen):
     )
 
     assert response["Location"] == reverse("admin:sla_supportpolicy_changelist")
+
+
+def test_the_confirmation_page_queries_do_not_grow_with_the_tickets(
+    admin_client, frozen, django_assert_max_num_queries
+):
+    for hour in range(8, 18):
+        open_ticket(plan="24x365", severity="high", submitted_at=jst(2026, 6, 15, hour % 12))
+    HolidayOverride.objects.create(date=datetime.date(2026, 6, 16), name="臨時の祝日")
+    admin_client.get(RECOMPUTE_URL, secure=True)  # the calendar is built once per process
+
+    with django_assert_max_num_queries(8):
+        response = admin_client.get(RECOMPUTE_URL, secure=True)
+
+    assert len(response.context["moves"]) == 10
+    assert "24時間365日" in response.content.decode()
