@@ -93,7 +93,9 @@ def recompute_view(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "sla/admin/recompute_confirm.html", context)
 
 
-@admin.action(description=_("未応答チケットの期限を再計算（確認画面へ）"))
+@admin.action(
+    description=_("未応答チケットの期限を再計算（確認画面へ）"), permissions=["recompute"]
+)
 def recompute_open_tickets(modeladmin, request: HttpRequest, queryset) -> HttpResponse:
     """Whatever rows are selected, the recomputation covers every open, unanswered ticket:
     the calendar and policies are read as a whole."""
@@ -103,6 +105,9 @@ def recompute_open_tickets(modeladmin, request: HttpRequest, queryset) -> HttpRe
 
 class RecomputeActionMixin:
     actions = [recompute_open_tickets]
+
+    def has_recompute_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(RECOMPUTE_PERMISSION)
 
 
 @admin.register(OpeningHours)

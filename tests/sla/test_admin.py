@@ -70,6 +70,7 @@ def test_changelist_add_and_history_pages_render_in_japanese(admin_client, model
     assert changelist.status_code == 200
     assert add.status_code == 200
     assert str(meta.verbose_name_plural) in changelist.content.decode()
+    assert f'href="{RECOMPUTE_URL}?next=' in changelist.content.decode()
     if row is not None:
         history = admin_client.get(
             reverse(f"admin:sla_{meta.model_name}_history", args=[row.pk]), secure=True
@@ -184,6 +185,10 @@ def test_staff_who_may_not_change_tickets_cannot_recompute(client, moved_ticket)
 
     assert (shown.status_code, confirmed.status_code) == (403, 403)
     assert _state(moved_ticket) == before
+    changelist = client.get(reverse("admin:sla_supportpolicy_changelist"), secure=True)
+    assert changelist.status_code == 200
+    assert "recompute_open_tickets" not in changelist.content.decode()
+    assert RECOMPUTE_URL not in changelist.content.decode()
 
 
 def test_an_outside_next_url_is_ignored(admin_client, frozen):
