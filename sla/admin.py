@@ -15,7 +15,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from sla.deadlines import DeadlineError
@@ -65,12 +64,7 @@ def recompute_view(request: HttpRequest) -> HttpResponse:
         changed_since = len(shown) - len(result.applied)
         messages.success(
             request,
-            ngettext(
-                "%(count)d 件のチケットの期限を再計算しました。",
-                "%(count)d 件のチケットの期限を再計算しました。",
-                len(result.applied),
-            )
-            % {"count": len(result.applied)},
+            _("%(count)d 件のチケットの期限を再計算しました。") % {"count": len(result.applied)},
         )
         if changed_since:
             messages.warning(
