@@ -9,6 +9,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,7 +120,7 @@ class SmtpSink:
     def __init__(self) -> None:
         self.envelopes: list = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
 
@@ -132,8 +133,9 @@ def smtp_server(settings):
     )
     sink = SmtpSink()
     port = free_port()
-    controller = controller_module.Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
+    sink.port = port
+    sink.start = lambda: _smtp_start(controller_module, sink)
+    sink.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port
@@ -142,10 +144,23 @@ def smtp_server(settings):
     settings.EMAIL_HOST_USER = ""
     settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_TIMEOUT = 5
-    sink.controller = controller
-    sink.port = port
     yield sink
-    controller.stop()
+    sink.stop()
+
+
+def _smtp_start(controller_module, sink: SmtpSink) -> None:
+    """A fresh controller on the same port: a stopped one cannot start again."""
+    controller = controller_module.Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    sink.controller = controller
+    sink.running = True
+
+    def stop() -> None:
+        if sink.running:
+            controller.stop()
+            sink.running = False
+
+    sink.stop = stop
 
 
 # --- a real IMAP server (Debian's dovecot) ---------------------------------------------------
@@ -162,7 +177,9 @@ class Imap:
     log: Path
 
 
-def _dovecot_config(root: Path, port: int, login_user: str, mail_uid: int, mail_gid: int) -> str:
+def _dovecot_config(
+    root: Path, port: int, login_user: str, internal_user: str, mail_uid: int, mail_gid: int
+) -> str:
     return f"""
 protocols = imap
 listen = 127.0.0.1
@@ -174,7 +191,7 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_login_user = {login_user}
-default_internal_user = {login_user}
+default_internal_user = {internal_user}
 first_valid_uid = 1
 passdb {{
   driver = passwd-file
@@ -208,28 +225,30 @@ service anvil {{
 
 
 @pytest.fixture
-def imap_server(tmp_path_factory):
+def imap_server():
     """dovecot in the foreground on a spare loopback port with a generated configuration,
     a passwd-file user and a Maildir in a temporary folder; stopped at teardown."""
     if not os.path.exists(DOVECOT):
         pytest.skip(f"{DOVECOT} is missing: apt-get install dovecot-imapd")
-    root = tmp_path_factory.mktemp("dovecot")
+    # Not under pytest's tmp_path: its parents are private (0700) and dovecot's own users
+    # (auth, login) must read the configuration and the passwd file.
+    root = Path(tempfile.mkdtemp(prefix="helpdesk-dovecot-"))
     root.chmod(0o755)
     for folder in ("run", "state", "home"):
         (root / folder).mkdir()
     if os.geteuid() == 0:
         # Dovecot refuses to run logins or mail access as root: the package's users do.
-        login_user = "dovenull"
+        login_user, internal_user = "dovenull", "dovecot"
         nobody = pwd.getpwnam("nobody")
         mail_uid, mail_gid = nobody.pw_uid, nobody.pw_gid
         shutil.chown(root / "home", mail_uid, mail_gid)
     else:
-        login_user = pwd.getpwuid(os.getuid()).pw_name
+        login_user = internal_user = pwd.getpwuid(os.getuid()).pw_name
         mail_uid, mail_gid = os.getuid(), os.getgid()
     (root / "passwd").write_text("desk:{PLAIN}desk-secret::::::\n")
     port = free_port()
     config = root / "dovecot.conf"
-    config.write_text(_dovecot_config(root, port, login_user, mail_uid, mail_gid))
+    config.write_text(_dovecot_config(root, port, login_user, internal_user, mail_uid, mail_gid))
     process = subprocess.Popen(
         [DOVECOT, "-F", "-c", str(config)],
         stdout=subprocess.DEVNULL,
@@ -255,3 +274,4 @@ def imap_server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+        shutil.rmtree(root, ignore_errors=True)

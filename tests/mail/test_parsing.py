@@ -183,9 +183,12 @@ def test_attachment_file_names_cannot_leave_their_folder():
         b"From: a@example.jp\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
         b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
         b"--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
-        b'--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename="../../etc/passwd"\r\n\r\nx\r\n'
-        b'--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename="..\\\\a\\\\b.txt"\r\n\r\ny\r\n'
-        b'--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=".."\r\n\r\nz\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n"
+        b'Content-Disposition: attachment; filename="../../etc/passwd"\r\n\r\nx\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n"
+        b'Content-Disposition: attachment; filename="..\\\\a\\\\b.txt"\r\n\r\ny\r\n'
+        b"--b\r\nContent-Type: application/pdf\r\n"
+        b'Content-Disposition: attachment; filename=".."\r\n\r\nz\r\n'
         b"--b--\r\n"
     )
 

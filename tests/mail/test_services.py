@@ -13,10 +13,10 @@ from django.core.management import CommandError, call_command
 from mail import services
 from mail.models import InboundMail, MailTemplate
 from notifications.models import OutboxMessage
-from tickets import services as ticket_services
-from tickets.models import Message, Status, Ticket, TicketEvent
 from tests.factories import TicketFactory
 from tests.mail.conftest import NOW, sample
+from tickets import services as ticket_services
+from tickets.models import Message, Status, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
