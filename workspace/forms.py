@@ -10,6 +10,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contracts.models import Plan
 from helpdesk.exceptions import DomainError
@@ -46,7 +47,9 @@ class QueueFilterForm(forms.Form):
     )
     customer = forms.CharField(label=_("顧客"), required=False, max_length=200)
     channel = forms.ChoiceField(label=_("受付チャネル"), required=False, choices=_EMPTY)
-    assignee = forms.ChoiceField(label=_("担当者"), required=False, choices=_EMPTY)
+    assignee = forms.ChoiceField(
+        label=pgettext_lazy("assignee", "担当者"), required=False, choices=_EMPTY
+    )
     status = forms.ChoiceField(label=_("状態"), required=False, choices=_EMPTY)
 
     def __init__(self, *args, resellers=(), agents=(), **kwargs) -> None:
@@ -120,7 +123,11 @@ class SeverityForm(forms.Form):
 
 class AssignForm(forms.Form):
     assignee = forms.TypedChoiceField(
-        label=_("担当者"), coerce=int, empty_value=None, required=False, choices=_EMPTY
+        label=pgettext_lazy("assignee", "担当者"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=_EMPTY,
     )
 
     def __init__(self, *args, agents=(), **kwargs) -> None:

@@ -67,9 +67,7 @@ def test_breached_ticket_comes_first_in_the_breached_queue(
     screenshot(page, "queue-open")
 
 
-def test_reply_sets_the_first_response_and_the_state_becomes_met(
-    page, screenshot, agent, running
-):
+def test_reply_sets_the_first_response_and_the_state_becomes_met(page, screenshot, agent, running):
     log_in(page, agent.username)
     page.goto(f"/tickets/{running.number}/")
     assert page.locator("#sla-state [data-sla-state]").get_attribute("data-sla-state") == (

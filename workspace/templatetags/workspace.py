@@ -20,7 +20,7 @@ register = template.Library()
 
 SLA_LABELS = {
     SlaState.NO_COMMITMENT: _("確約なし"),
-    SlaState.RUNNING: _("期限内"),
+    SlaState.RUNNING: _("対応期限内"),
     SlaState.AT_RISK: _("期限間近"),
     SlaState.MET: _("期限内に応答済み"),
     SlaState.BREACHED: _("期限超過"),
