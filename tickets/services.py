@@ -359,6 +359,7 @@ def ticket_change_severity(
             "from": previous["severity"],
             "to": severity,
             "reason": reason.strip(),
+            "at": now.isoformat(),
             "previous_due": previous["first_response_due"],
             "first_response_due": ticket.first_response_due.isoformat()
             if ticket.first_response_due
