@@ -4,15 +4,19 @@ clock of the samples (Wednesday 2026-11-25, 10:05 JST), and real mail servers on
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import pwd
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -174,7 +178,37 @@ class Imap:
     port: int
     user: str
     password: str
+    oauth2_token: str
     log: Path
+
+
+OAUTH2_TOKEN = "desk-oauth2-access-token"
+
+
+class _Introspection(BaseHTTPRequestHandler):
+    """RFC 7662 token introspection: the one valid token belongs to the user `desk`."""
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        form = parse_qs(self.rfile.read(length).decode())
+        active = form.get("token") == [OAUTH2_TOKEN]
+        body = json.dumps(
+            {"active": "true", "username": "desk"} if active else {"active": "false"}
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args) -> None:
+        return
+
+
+def _introspection_server() -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Introspection)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def _dovecot_config(
@@ -189,13 +223,21 @@ log_path = {root}/dovecot.log
 ssl = no
 # Plain-text passwords only on loopback, in this throwaway instance.
 disable_plaintext_auth = no
-auth_mechanisms = plain login
 default_login_user = {login_user}
 default_internal_user = {internal_user}
 first_valid_uid = 1
+auth_mechanisms = plain login xoauth2 oauthbearer
+auth_failure_delay = 0
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/passwd
+}}
+# XOAUTH2 as Exchange Online asks for it: the bearer token is checked by the test's
+# introspection endpoint (RFC 7662).
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/oauth2.conf.ext
 }}
 userdb {{
   driver = static
@@ -246,6 +288,14 @@ def imap_server():
         login_user = internal_user = pwd.getpwuid(os.getuid()).pw_name
         mail_uid, mail_gid = os.getuid(), os.getgid()
     (root / "passwd").write_text("desk:{PLAIN}desk-secret::::::\n")
+    introspection = _introspection_server()
+    (root / "oauth2.conf.ext").write_text(
+        "introspection_mode = post\n"
+        f"introspection_url = http://127.0.0.1:{introspection.server_port}/introspect\n"
+        "username_attribute = username\n"
+        "active_attribute = active\n"
+        "active_value = true\n"
+    )
     port = free_port()
     config = root / "dovecot.conf"
     config.write_text(_dovecot_config(root, port, login_user, internal_user, mail_uid, mail_gid))
@@ -265,6 +315,7 @@ def imap_server():
             port=port,
             user="desk",
             password="desk-secret",
+            oauth2_token=OAUTH2_TOKEN,
             log=root / "dovecot.log",
         )
     finally:
@@ -274,4 +325,6 @@ def imap_server():
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+        introspection.shutdown()
+        introspection.server_close()
         shutil.rmtree(root, ignore_errors=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import imaplib
+import sys
 from email import policy
 from email.parser import BytesParser
 
@@ -208,4 +209,34 @@ def test_wrong_password_is_a_mailbox_error_without_the_secret(world, imap_server
 
     assert "wrong-secret" not in str(error.value)
     assert "wrong-secret" not in repr(config)
+    assert InboundMail.objects.count() == 0
+
+
+def test_xoauth2_with_a_token_reads_the_mailbox(world, frozen, imap_server):
+    # given Exchange Online style access: no password, an OAuth 2.0 bearer token
+    append(imap_server, sample("iso2022jp_plain.eml"))
+    config = config_for(imap_server, password="", oauth2_token=imap_server.oauth2_token)
+
+    assert mailbox_poll_once(config) == 1
+
+    assert Ticket.objects.count() == 1
+
+
+def test_xoauth2_token_from_a_command(world, frozen, imap_server):
+    append(imap_server, sample("iso2022jp_plain.eml"))
+    command = f"{sys.executable} -c \"print('{imap_server.oauth2_token}')\""
+    config = config_for(imap_server, password="", oauth2_token_command=command)
+
+    assert mailbox_poll_once(config) == 1
+
+    assert Ticket.objects.count() == 1
+
+
+def test_xoauth2_with_an_invalid_token_is_a_mailbox_error(world, imap_server):
+    append(imap_server, sample("iso2022jp_plain.eml"))
+    config = config_for(imap_server, password="", oauth2_token="expired-token")
+
+    with pytest.raises(MailboxError, match="AUTHENTICATIONFAILED"):
+        mailbox_poll_once(config)
+
     assert InboundMail.objects.count() == 0
