@@ -194,7 +194,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """An unknown URL under /api/ answers the JSON 404, not the site's HTML page."""
-    return JsonResponse(error_body("not_found"), status=404)
+    return JsonResponse(
+        error_body("not_found"), status=404, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 # --- pagination, throttling, who may call -------------------------------------------------------

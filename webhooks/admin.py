@@ -11,6 +11,7 @@ from webhooks.models import Webhook, WebhookDelivery, WebhookEvent
 
 
 class WebhookForm(forms.ModelForm):
+    url = forms.URLField(label=_("送信先 URL"), max_length=500, assume_scheme="https")
     secret = forms.CharField(
         label=_("署名用シークレット"),
         required=False,
