@@ -106,15 +106,19 @@ def tickets_escalation_due(*, now: datetime.datetime) -> QuerySet[Ticket]:
     )
 
 
-def _claim(queryset: QuerySet[Ticket], *, order_by: str, limit: int) -> list[Ticket]:
-    """Lock up to `limit` rows nobody else holds. Rows another sweep has locked are skipped,
-    and a row another sweep committed meanwhile is re-checked against the WHERE clause by
-    PostgreSQL before it is locked, so it drops out: each ticket is claimed once."""
-    return list(
+def claim_queryset(queryset: QuerySet[Ticket], *, order_by: str, limit: int) -> QuerySet[Ticket]:
+    """The claim: lock up to `limit` rows nobody else holds. Rows another sweep has locked are
+    skipped, and a row another sweep committed meanwhile is re-checked against the WHERE clause
+    by PostgreSQL before it is locked, so it drops out: each ticket is claimed once."""
+    return (
         queryset.select_for_update(skip_locked=True, of=("self",))
         .select_related("customer")
         .order_by(order_by, "pk")[:limit]
     )
+
+
+def _claim(queryset: QuerySet[Ticket], *, order_by: str, limit: int) -> list[Ticket]:
+    return list(claim_queryset(queryset, order_by=order_by, limit=limit))
 
 
 def deadlines_upcoming(
