@@ -172,7 +172,19 @@ def test_subcontractor_cannot_open_another_organisations_ticket(
     assert response.status == 200
 
 
-def test_switch_to_english(page, agent, running):
+def test_supervisor_dashboard_shows_breaches_and_the_on_time_chart(
+    page, screenshot, supervisor, agent, breached, running
+):
+    log_in(page, supervisor.username)
+    page.get_by_role("link", name="ダッシュボード").click()
+    assert page.get_by_role("heading", name="スーパーバイザー ダッシュボード").is_visible()
+    assert breached.number in page.locator("section", has_text="本日の期限超過").inner_text()
+    assert page.locator("#on-time-overall").inner_text().startswith("0.0%")
+    assert page.locator("svg.chart rect.chart-track").count() == 1
+    screenshot(page, "dashboard")
+
+
+def test_switch_to_english(page, screenshot, agent, running):
     log_in(page, agent.username)
     assert page.locator("html").get_attribute("lang") == "ja"
     page.get_by_label("言語").select_option("en")
@@ -185,6 +197,7 @@ def test_switch_to_english(page, agent, running):
     page.goto(f"/tickets/{running.number}/")
     assert "Reply to the requester" in page.locator("#action-reply summary").inner_text()
     assert "received" in page.locator("#sla-explanation").inner_text()
+    screenshot(page, "ticket-english")
 
 
 def test_masked_contact_is_revealed_with_a_purpose_and_logged(page, agent, running):
