@@ -16,10 +16,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import get_language
+from django_filters.rest_framework import NumberFilter
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
@@ -207,6 +209,18 @@ class ApiPagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class IdFilter(NumberFilter):
+    """An id in a query string: a whole number in the database's range (a huge or decimal
+    value answers 400 naming the parameter, never a database error)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class TokenRateThrottle(SimpleRateThrottle):

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from contracts.api import selectors, services
 from contracts.api.serializers import ContactSerializer, CustomerSerializer, SubscriptionSerializer
 from contracts.models import Contact, Subscription
-from helpdesk.api import IsApiCaller, caller_reseller_id
+from helpdesk.api import IdFilter, IsApiCaller, caller_reseller_id
 
 
 class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
@@ -25,7 +25,7 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ByCustomerFilter(filters.FilterSet):
-    customer = filters.NumberFilter(field_name="customer_id", help_text="Customer id.")
+    customer = IdFilter(field_name="customer_id", help_text="Customer id.")
 
 
 class ContactFilter(ByCustomerFilter):

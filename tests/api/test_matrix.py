@@ -116,9 +116,7 @@ CASES = [
         {"a": 405, "b": 405, "agent": 405, "anon": 401},
         lambda w: {"subject": "件名を変更"},
     ),
-    Case(
-        "ticket delete", "delete", _ticket, {"a": 405, "b": 405, "agent": 405, "anon": 401}
-    ),
+    Case("ticket delete", "delete", _ticket, {"a": 405, "b": 405, "agent": 405, "anon": 401}),
     Case("messages list", "get", lambda w: f"{_ticket(w)}messages/", READ),
     Case(
         "message create",
@@ -130,8 +128,10 @@ CASES = [
     Case(
         "sla preview",
         "get",
-        lambda w: "/api/v1/sla/preview/?plan=24x365&severity=critical"
-        "&submitted_at=2026-05-02T12:00:00%2B09:00",
+        lambda w: (
+            "/api/v1/sla/preview/?plan=24x365&severity=critical"
+            "&submitted_at=2026-05-02T12:00:00%2B09:00"
+        ),
         LIST,
     ),
     Case(
@@ -145,7 +145,11 @@ CASES = [
         "post",
         lambda w: "/api/v1/webhooks/",
         {"a": 201, "b": 201, "agent": 403, "anon": 401},
-        lambda w: {"url": "https://hooks.example.com/in", "secret": SECRET, "events": ["ticket.created"]},
+        lambda w: {
+            "url": "https://hooks.example.com/in",
+            "secret": SECRET,
+            "events": ["ticket.created"],
+        },
     ),
     Case(
         "webhook detail",
@@ -197,7 +201,15 @@ def snapshot(worlds: Worlds) -> dict[str, Any]:
     """Everything a write could touch: row counts and reseller A's objects as stored."""
     counts = {
         model.__name__: model.objects.count()
-        for model in (Ticket, Message, TicketEvent, Contact, Webhook, WebhookDelivery, OutboxMessage)
+        for model in (
+            Ticket,
+            Message,
+            TicketEvent,
+            Contact,
+            Webhook,
+            WebhookDelivery,
+            OutboxMessage,
+        )
     }
     ticket = Ticket.objects.get(pk=worlds.a.ticket.pk)
     contact = Contact.objects.get(pk=worlds.a.contact.pk)

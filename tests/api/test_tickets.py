@@ -217,7 +217,9 @@ def sla_zoo(world_a):
         zoo = {
             "running": _ticket(world_a, severity="critical", submitted_at=now - hour / 2),
             "at_risk": _ticket(world_a, severity="critical", submitted_at=now - hour * 50 / 60),
-            "breached_unanswered": _ticket(world_a, severity="critical", submitted_at=now - 2 * hour),
+            "breached_unanswered": _ticket(
+                world_a, severity="critical", submitted_at=now - 2 * hour
+            ),
             "met": _ticket(
                 world_a,
                 severity="critical",
@@ -287,9 +289,7 @@ def test_filters_and_ordering(client_a, sla_zoo, world_a):
         assert world_a.ticket.number not in _numbers(client_a, f"received_before={before}")
         rows = client_a.get("/api/v1/tickets/?page_size=200&ordering=severity").json()["results"]
         severities = [row["severity"] for row in rows]
-        assert severities == sorted(
-            severities, key=["critical", "high", "non_critical"].index
-        )
+        assert severities == sorted(severities, key=["critical", "high", "non_critical"].index)
         due = client_a.get("/api/v1/tickets/?page_size=200&ordering=first_response_due").json()
         dues = [row["first_response_due"] for row in due["results"]]
         present = [value for value in dues if value is not None]
@@ -480,7 +480,9 @@ def test_other_updates_are_refused(client_a, world_a, body):
 
 def test_thread_never_shows_internal_notes(client_a, world_a, agent):
     ticket = world_a.ticket
-    services.message_add(ticket=ticket, kind=Message.Kind.INTERNAL_NOTE, body="社内メモ", author_user=agent)
+    services.message_add(
+        ticket=ticket, kind=Message.Kind.INTERNAL_NOTE, body="社内メモ", author_user=agent
+    )
     services.message_add(ticket=ticket, kind=Message.Kind.REPLY, body="回答です", author_user=agent)
 
     rows = client_a.get(f"/api/v1/tickets/{ticket.number}/messages/").json()["results"]

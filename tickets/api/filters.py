@@ -6,6 +6,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
 
+from helpdesk.api import IdFilter
 from sla.models import Severity
 from tickets.api.selectors import q_at_risk, q_breached, q_not_at_risk, q_not_breached
 from tickets.models import Channel, Status, Ticket
@@ -28,7 +29,7 @@ DEFAULT_ORDERING = "-received_at"
 class TicketFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=Status.choices)
     severity = filters.MultipleChoiceFilter(choices=Severity.choices)
-    customer = filters.NumberFilter(field_name="customer_id")
+    customer = IdFilter(field_name="customer_id")
     channel = filters.ChoiceFilter(choices=Channel.choices)
     breached = filters.BooleanFilter(
         method="filter_breached", help_text="First response late, or unanswered past the deadline."
