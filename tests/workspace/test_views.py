@@ -461,3 +461,12 @@ def test_english_is_one_switch_away(agent_client, ticket):
     ticket_html = _html(agent_client.get(_url(ticket)))
     assert "first response by the next business day" in ticket_html
     assert "Most users cannot send or receive mail" in ticket_html
+
+
+def test_layout_links_to_notifications_with_the_unread_count(agent_client, agent, ticket):
+    from notifications.services import notification_create
+
+    notification_create(recipient=agent, title="期限間近", kind="at_risk", ticket=ticket)
+    html = _html(agent_client.get("/"))
+    assert f'href="{reverse("notifications:list")}"' in html
+    assert 'aria-label="未読 1 件">1</span>' in html
