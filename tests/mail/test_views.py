@@ -6,6 +6,7 @@ import pytest
 
 from accounts.models import Profile
 from mail import services
+from mail.models import MailTemplate
 from tests.factories import UserFactory
 from tests.mail.conftest import sample
 
@@ -67,3 +68,37 @@ def test_agents_see_held_mail_newest_first(client, agent, world, django_assert_m
     assert "受付 3" in content
     assert "unknown_sender" in content
     assert "yamada@customer-a.example.jp" not in content
+
+
+def test_admin_held_list_and_mail_page(client, world):
+    held(1)
+    services.inbound_receive(raw=sample("iso2022jp_plain.eml"))
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+
+    listing = client.get("/admin/mail/heldmail/")
+    mail = services.selectors.held_mails().get()
+    page = client.get(f"/admin/mail/heldmail/{mail.pk}/change/")
+    opened = client.get("/admin/mail/inboundmail/?status=ticket_opened")
+
+    assert listing.status_code == 200
+    assert "stranger1@example.com" in listing.content.decode()
+    assert "yamada@customer-a.example.jp" not in listing.content.decode()
+    assert page.status_code == 200
+    assert "<pre" in page.content.decode() and "hi" in page.content.decode()
+    assert opened.status_code == 200
+    assert "CS-2026-" in opened.content.decode()
+
+
+def test_admin_refuses_a_template_with_broken_syntax(client, db):
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+
+    response = client.post(
+        "/admin/mail/mailtemplate/add/",
+        {"key": "reply", "language": "ja", "subject": "{% if %}", "text": "本文", "html": ""},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["subject"]
+    assert not MailTemplate.objects.exists()
