@@ -470,3 +470,23 @@ def test_layout_links_to_notifications_with_the_unread_count(agent_client, agent
     html = _html(agent_client.get("/"))
     assert f'href="{reverse("notifications:list")}"' in html
     assert 'aria-label="未読 1 件">1</span>' in html
+
+
+def test_ticket_page_queries_do_not_grow_with_the_thread(agent_client, agent, ticket):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets.services import message_add
+
+    def add_messages(count: int) -> None:
+        for index in range(count):
+            message_add(ticket=ticket, kind="internal_note", body=f"メモ {index}", actor=agent)
+
+    add_messages(2)
+    with CaptureQueriesContext(connection) as few:
+        agent_client.get(_url(ticket))
+    add_messages(10)
+    with CaptureQueriesContext(connection) as many:
+        response = agent_client.get(_url(ticket))
+    assert response.status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
