@@ -13,6 +13,7 @@ Accept-Language); `fields` names what is wrong, with stable codes.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from typing import Any
 
@@ -21,7 +22,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import get_language
-from django_filters.rest_framework import NumberFilter
+from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import IsoDateTimeFilter, NumberFilter
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
@@ -221,6 +223,24 @@ class IdFilter(NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(*args, **kwargs)
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """ISO 8601 in any offset, handed to the database in UTC: PostgreSQL refuses offsets past
+    ±15:59 that Python accepts, and a time at the edge of year 1 or 9999 may not convert."""
+
+    def to_python(self, value: Any) -> datetime.datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(datetime.UTC)
+        except (OverflowError, ValueError) as error:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from error
+
+
+class UtcDateTimeFilter(IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 class TokenRateThrottle(SimpleRateThrottle):

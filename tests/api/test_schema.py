@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
@@ -60,7 +62,14 @@ def test_swagger_ui_is_served_locally(anon_client, settings):
 def fuzz_world(world_a, world_b, reseller_a_user, settings):
     settings.API_THROTTLE_RATE = "none"
     token, _ = Token.objects.get_or_create(user=reseller_a_user)
-    return token
+    # The raw WSGI handler closes the database connection after each request (Django's test
+    # client switches that off, schemathesis' WSGI transport does not): on PostgreSQL that
+    # would close the test's transaction under it.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield token
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(fuzz_world):

@@ -302,6 +302,7 @@ def test_filters_and_ordering(client_a, sla_zoo, world_a):
     [
         ("status=bogus", "status"),
         ("received_after=yesterday", "received_after"),
+        ("received_after=9999-12-31T23:00:00-05:00", "received_after"),
         ("ordering=subject", "ordering"),
         ("customer=abc", "customer"),
     ],
@@ -311,6 +312,14 @@ def test_a_bad_filter_answers_400_naming_it(client_a, world_a, query, field):
 
     assert response.status_code == 400
     assert field in response.json()["fields"]
+
+
+def test_offsets_past_postgresqls_range_are_normalised(client_a, world_a):
+    # Python accepts a -22:06 offset; PostgreSQL does not: the filter hands over UTC.
+    response = client_a.get("/api/v1/tickets/?received_after=2020-09-15T22:43:30-22:06")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
 
 
 def test_page_size_up_to_200(client_a, world_a):

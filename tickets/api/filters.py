@@ -6,7 +6,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
 
-from helpdesk.api import IdFilter
+from helpdesk.api import IdFilter, UtcDateTimeFilter
 from sla.models import Severity
 from tickets.api.selectors import q_at_risk, q_breached, q_not_at_risk, q_not_breached
 from tickets.models import Channel, Status, Ticket
@@ -38,8 +38,8 @@ class TicketFilter(filters.FilterSet):
         method="filter_at_risk",
         help_text="Unanswered, past the warning point, before the deadline.",
     )
-    received_after = filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_after = UtcDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = UtcDateTimeFilter(field_name="received_at", lookup_expr="lt")
     search = filters.CharFilter(
         method="filter_search", max_length=200, help_text="Ticket number or words of the subject."
     )
