@@ -6,7 +6,10 @@ Microsoft's extended characters (①, ㈱) and mislabelled Shift_JIS still reads
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import quopri
 import re
 from dataclasses import dataclass, field
 from email import policy
@@ -133,7 +136,39 @@ def _header(message: Message, name: str) -> str:
             if key.lower() == name.lower():
                 value = raw_value
                 break
-    return " ".join(str(value).split()) if value is not None else ""
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    if "=?" not in text:
+        return text
+    # Some encoded word was left undecoded: decode the raw header, every word the same way.
+    for key, raw_value in message.raw_items():
+        if key.lower() == name.lower():
+            return _encoded_words_decode(" ".join(str(raw_value).split()))
+    return text
+
+
+_ENCODED_WORD_RE = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+_BETWEEN_WORDS_RE = re.compile(r"(\?=)\s+(=\?)")
+
+
+def _encoded_words_decode(text: str) -> str:
+    """Encoded words the standard library left undecoded because their charset lied (an
+    ISO-2022-JP subject with ①): decoded with the same fallbacks as bodies."""
+
+    def decode(match: re.Match[str]) -> str:
+        charset, encoding, payload = match.groups()
+        try:
+            if encoding.lower() == "b":
+                data = base64.b64decode(payload + "=" * (-len(payload) % 4))
+            else:
+                data = quopri.decodestring(payload.replace("_", " ").encode(), header=True)
+        except (ValueError, binascii.Error):
+            return match.group(0)
+        return decode_bytes(data, charset.split("*")[0])
+
+    # RFC 2047 §6.2: white space between adjacent encoded words is not displayed.
+    return _ENCODED_WORD_RE.sub(decode, _BETWEEN_WORDS_RE.sub(r"\1\2", text))
 
 
 def _iso2022jp_ms(data: bytes) -> str:

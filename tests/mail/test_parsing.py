@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from mail import parsing
@@ -218,3 +220,17 @@ def test_mail_without_message_id_gets_a_stable_one():
 
     assert parsing.parse(raw).message_id == parsing.parse(raw).message_id
     assert parsing.parse(raw).message_id.endswith("@no-message-id.invalid>")
+
+
+def test_iso_2022_jp_subject_with_microsoft_extended_characters_still_decodes():
+    data = b"\x1b$B-!\x1b(B" + "接続不可".encode("iso2022_jp")
+    encoded = base64.b64encode(data)
+    raw = (
+        b"From: a@example.jp\r\nSubject: =?ISO-2022-JP?B?"
+        + encoded
+        + b"?= =?ISO-2022-JP?B?"
+        + base64.b64encode("で".encode("iso2022_jp"))
+        + b"?=\r\n\r\nx"
+    )
+
+    assert parsing.parse(raw).subject == "①接続不可で"
