@@ -577,3 +577,24 @@ def test_an_agents_message_is_a_public_reply_and_the_first_response(agent_client
     ticket.refresh_from_db()
     assert ticket.first_responded_at is not None
     assert ticket.status == Status.IN_PROGRESS
+
+
+def test_the_fast_representation_is_drfs_own(sla_zoo):
+    # given tickets in every SLA state, one with a first response and one closed
+    from tickets.api.selectors import tickets_for_api
+    from tickets.api.serializers import TicketSerializer
+
+    now, zoo = sla_zoo
+    services.ticket_close(ticket=zoo["met"])
+    from django.contrib.auth import get_user_model
+
+    superuser = get_user_model().objects.create_superuser("root", "root@example.jp", "x")
+
+    # when each is rendered both ways
+    for ticket in tickets_for_api(user=superuser):
+        serializer = TicketSerializer(context={"now": now})
+        fast = serializer.to_representation(ticket)
+        generic = super(TicketSerializer, serializer).to_representation(ticket)
+
+        # then the JSON is the same
+        assert fast == generic

@@ -11,9 +11,11 @@ from sla.models import Severity
 from tickets.api.selectors import q_at_risk, q_breached, q_not_at_risk, q_not_breached
 from tickets.models import Channel, Status, Ticket
 
+# received_at is set at every intake (never null), so its orderings are plain and walk the
+# (reseller, received_at) index; first_response_due is null without commitment: nulls last.
 ORDERINGS = {
-    "received_at": [F("received_at").asc(nulls_last=True), F("id").asc()],
-    "-received_at": [F("received_at").desc(nulls_last=True), F("id").desc()],
+    "received_at": [F("received_at").asc(), F("id").asc()],
+    "-received_at": [F("received_at").desc(), F("id").desc()],
     "first_response_due": [F("first_response_due").asc(nulls_last=True), F("id").asc()],
     "-first_response_due": [F("first_response_due").desc(nulls_last=True), F("id").desc()],
     "severity": [F("severity_rank").asc(), F("received_at").asc(nulls_last=True), F("id").asc()],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -12,6 +14,14 @@ from sla.deadlines import SlaState
 from sla.models import Severity
 from tickets.models import Attachment, Category, Message, Ticket
 from tickets.selectors import ticket_sla_margin, ticket_sla_state
+
+
+def _local_iso(moment: datetime.datetime | None) -> str | None:
+    """What DRF's DateTimeField writes: ISO 8601 in the current time zone (JST)."""
+    if moment is None:
+        return None
+    value = timezone.localtime(moment).isoformat()
+    return value[:-6] + "Z" if value.endswith("+00:00") else value
 
 
 class NamedRefSerializer(serializers.Serializer):
@@ -66,6 +76,46 @@ class TicketSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, ticket: Ticket) -> dict:
+        """The fields above, built directly: DRF's field-by-field machinery costs more than the
+        database on a page of 50 (a test asserts both give the same JSON)."""
+        now = self._now()
+        customer, subscription, requester = ticket.customer, ticket.subscription, ticket.requester
+        margin = ticket_sla_margin(ticket=ticket, now=now)
+        return {
+            "number": ticket.number,
+            "status": ticket.status,
+            "severity": ticket.severity,
+            "category": ticket.category,
+            "subject": ticket.subject,
+            "description": ticket.description,
+            "customer": {"id": customer.pk, "name": customer.name},
+            "subscription": {
+                "id": subscription.pk,
+                "product_sku": subscription.product.sku,
+                "product_name": subscription.product.name,
+            },
+            "requester": {"id": requester.pk, "name": requester.name},
+            "channel": ticket.channel,
+            "plan": ticket.plan,
+            "submitted_at": _local_iso(ticket.submitted_at),
+            "received_at": _local_iso(ticket.received_at),
+            "first_response_due": _local_iso(ticket.first_response_due),
+            "first_responded_at": _local_iso(ticket.first_responded_at),
+            "sla_state": ticket_sla_state(ticket=ticket, now=now).value,
+            "sla_margin_seconds": None if margin is None else int(margin.total_seconds()),
+            "breached_at": _local_iso(ticket.breached_at),
+            "escalation_level": ticket.escalation_level,
+            "sla_explanation": [
+                {"code": step["code"], "ja": step["ja"], "en": step["en"]}
+                for step in ticket.sla_explanation or []
+            ],
+            "resolved_at": _local_iso(ticket.resolved_at),
+            "closed_at": _local_iso(ticket.closed_at),
+            "created_at": _local_iso(ticket.created_at),
+            "updated_at": _local_iso(ticket.updated_at),
+        }
 
     def _now(self):
         # One instant for the whole response, so every row is judged at the same moment.
