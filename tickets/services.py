@@ -369,6 +369,28 @@ def ticket_change_severity(
     return ticket
 
 
+@transaction.atomic
+def ticket_update_subject(*, ticket: Ticket, subject: str, actor=None) -> Ticket:
+    subject = subject.strip()
+    if not subject:
+        raise ReasonRequired(
+            "件名を入力してください。", "The subject is required.", fields={"subject": ["blank"]}
+        )
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.subject == subject:
+        return ticket
+    previous = ticket.subject
+    ticket.subject = subject
+    _save(ticket, actor, update_fields=["subject", "updated_at"])
+    event_record(
+        ticket=ticket,
+        kind=TicketEvent.Kind.UPDATED,
+        actor=actor,
+        data={"field": "subject", "from": previous, "to": subject},
+    )
+    return ticket
+
+
 def _counts_as_first_response(kind: str, direction: str) -> bool:
     """DOMAIN.md §8: a public reply by an agent, or a phone call logged as made."""
     return kind == Message.Kind.REPLY or (

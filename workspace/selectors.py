@@ -23,10 +23,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import AGENT_ROLES
 from contracts.models import Contact, Customer, Reseller, Subscription
-from sla import deadlines
 from sla.models import Severity
 from tickets.models import OPEN_STATUSES, Message, Status, Ticket, TicketEvent
-from tickets.selectors import messages_all, tickets_visible_to
+from tickets.selectors import messages_all, ticket_sla_state, tickets_visible_to
 from workspace.models import ContactReveal
 
 User = get_user_model()
@@ -157,21 +156,6 @@ def queue_page(*, queryset: QuerySet[Ticket], page_number: Any, now: datetime.da
     for ticket in page.object_list:
         ticket.sla = ticket_sla_state(ticket=ticket, now=now)
     return page
-
-
-def ticket_sla_state(*, ticket: Ticket, now: datetime.datetime) -> deadlines.SlaState:
-    """The first-response clock of a ticket, with the same warning rule the sweep uses."""
-    return deadlines.sla_state(
-        now=now,
-        received_at=ticket.received_at,
-        first_response_due=ticket.first_response_due,
-        first_responded_at=ticket.first_responded_at,
-        at_risk_share=settings.SLA_AT_RISK_SHARE,
-        critical_at_risk_minutes=settings.SLA_CRITICAL_AT_RISK_MINUTES
-        if ticket.severity == Severity.CRITICAL
-        else None,
-        breached_at=ticket.breached_at,
-    )
 
 
 def agents_all() -> QuerySet:

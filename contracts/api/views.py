@@ -1,5 +1,5 @@
 """Customers, contacts and subscriptions of the caller's reseller: thin views over
-`contracts.api.selectors` (scoping) and `contracts.api.services` (writes)."""
+`contracts.api.selectors` (scoping) and `contracts.services` (writes)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from contracts.api import selectors, services
+from contracts import services
+from contracts.api import selectors
 from contracts.api.serializers import ContactSerializer, CustomerSerializer, SubscriptionSerializer
 from contracts.models import Contact, Subscription
 from helpdesk.api import IdFilter, IsApiCaller, caller_reseller_id

@@ -24,7 +24,10 @@ def test_contract_for_prefers_the_customers_own_contract():
     customer = CustomerFactory(reseller=reseller)
     reseller_wide = SupportContractFactory(reseller=reseller, plan="business_hours")
     own = SupportContractFactory(
-        reseller=reseller, customer=customer, plan="24x365", starts_on=D(2026, 4, 1),
+        reseller=reseller,
+        customer=customer,
+        plan="24x365",
+        starts_on=D(2026, 4, 1),
         ends_on=D(2026, 9, 30),
     )
 
@@ -100,7 +103,9 @@ def test_the_database_refuses_overlapping_active_contracts_on_postgresql():
         )
     # A terminated contract does not count.
     SupportContract.objects.create(
-        reseller=reseller, plan="24x365", starts_on=D(2026, 5, 1),
+        reseller=reseller,
+        plan="24x365",
+        starts_on=D(2026, 5, 1),
         status=SupportContract.Status.TERMINATED,
     )
     assert SupportContract.objects.count() == 3

@@ -22,21 +22,31 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_seed_demo_twice_gives_the_same_data():
     out = StringIO()
     call_command("seed_demo", stdout=out)
-    counts = [Model.objects.count() for Model in (Reseller, Customer, Contact, Subscription,
-                                                    Ticket)]
+    counts = [
+        Model.objects.count() for Model in (Reseller, Customer, Contact, Subscription, Ticket)
+    ]
     call_command("seed_demo", stdout=StringIO())
 
-    assert [Model.objects.count() for Model in (Reseller, Customer, Contact, Subscription,
-                                                  Ticket)] == counts
+    assert [
+        Model.objects.count() for Model in (Reseller, Customer, Contact, Subscription, Ticket)
+    ] == counts
     assert counts[0] == 2
     assert set(Ticket.objects.values_list("status", flat=True)) == set(Status.values)
     printed = out.getvalue()
-    for username in ("admin", "demo-agent", "demo-supervisor", "demo-subcontractor",
-                     "demo-reseller-a", "demo-reseller-b"):
+    for username in (
+        "admin",
+        "demo-agent",
+        "demo-supervisor",
+        "demo-subcontractor",
+        "demo-reseller-a",
+        "demo-reseller-b",
+    ):
         assert username in printed
     assert Customer.objects.filter(support_contracts__plan="24x365").exists()
     assert set(Subscription.objects.values_list("status", flat=True)) == {
-        "active", "pending", "ended"
+        "active",
+        "pending",
+        "ended",
     }
 
 
@@ -63,7 +73,7 @@ def _admin_urls():
 
 
 class _Request:
-    class user:  # noqa: N801 - a stand-in superuser for has_add_permission
+    class user:  # a stand-in superuser for has_add_permission
         is_active = is_staff = is_superuser = True
 
         @staticmethod
@@ -86,8 +96,9 @@ def test_ticket_changelist_queries_do_not_grow_with_rows(
     admin_client_with_data, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(20):
-        response = admin_client_with_data.get(reverse("admin:tickets_ticket_changelist"),
-                                              secure=True)
+        response = admin_client_with_data.get(
+            reverse("admin:tickets_ticket_changelist"), secure=True
+        )
     assert response.status_code == 200
 
 

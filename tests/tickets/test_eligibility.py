@@ -112,11 +112,13 @@ def test_numbers_count_up_within_a_year(world):
 )
 def test_each_rule_of_the_terms_refuses_with_its_own_code(world, change, error):
     overrides = {}
-    customer, subscription = world["customer"], world["subscription"]
+    customer = world["customer"]
     if change == "not_admin":
         overrides["requester"] = ContactFactory(customer=customer, is_global_admin=False)
     elif change == "other_customers_admin":
-        overrides["requester"] = ContactFactory(customer=CustomerFactory(reseller=world["reseller"]))
+        overrides["requester"] = ContactFactory(
+            customer=CustomerFactory(reseller=world["reseller"])
+        )
     elif change == "other_resellers_admin":
         overrides["requester"] = ContactFactory(customer=None, reseller=ResellerFactory())
     elif change == "inactive_contact":
@@ -203,9 +205,7 @@ def test_limited_scopes_admit_exactly_their_category(world):
 
 
 def test_a_customer_contract_overrides_the_resellers(world):
-    SupportContractFactory(
-        reseller=world["reseller"], customer=world["customer"], plan="24x365"
-    )
+    SupportContractFactory(reseller=world["reseller"], customer=world["customer"], plan="24x365")
 
     ticket = open_for(world, severity="high")
 

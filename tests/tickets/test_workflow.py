@@ -88,7 +88,9 @@ def test_refusal_needs_a_listed_reason_and_a_message(agent):
     assert ticket.status == Status.NEW
 
     ticket = ticket_refuse(
-        ticket=ticket, reason=RefusalReason.OUT_OF_SCOPE, note="範囲外のためお受けできません。",
+        ticket=ticket,
+        reason=RefusalReason.OUT_OF_SCOPE,
+        note="範囲外のためお受けできません。",
         actor=agent,
     )
 
@@ -115,14 +117,20 @@ def test_information_request_waits_on_the_customer_and_their_answer_resumes(agen
 
     ticket = TicketFactory()
     message_add(
-        ticket=ticket, kind=Message.Kind.REPLY, body="ログを送ってください。", author_user=agent,
-        actor=agent, requests_information=True,
+        ticket=ticket,
+        kind=Message.Kind.REPLY,
+        body="ログを送ってください。",
+        author_user=agent,
+        actor=agent,
+        requests_information=True,
     )
     ticket.refresh_from_db()
     assert ticket.status == Status.WAITING_ON_CUSTOMER
 
     message_add(
-        ticket=ticket, kind=Message.Kind.CUSTOMER, body="添付します。",
+        ticket=ticket,
+        kind=Message.Kind.CUSTOMER,
+        body="添付します。",
         author_contact=ticket.requester,
     )
     ticket.refresh_from_db()

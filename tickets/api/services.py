@@ -1,5 +1,5 @@
-"""Writes the reseller API needs beyond `tickets.services`: a subject edit, and the message
-of "the other side" (the customer's reply for a reseller, the desk's reply for an agent)."""
+"""The message of "the other side" through the API: the customer's reply for a reseller, the
+desk's reply for an agent."""
 
 from __future__ import annotations
 
@@ -7,33 +7,9 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
-from tickets.events import event_record
-from tickets.exceptions import ReasonRequired, TicketClosed
-from tickets.models import Message, Status, Ticket, TicketEvent
+from tickets.exceptions import TicketClosed
+from tickets.models import Message, Status, Ticket
 from tickets.services import AttachmentUpload, message_add
-
-
-@transaction.atomic
-def ticket_update_subject(*, ticket: Ticket, subject: str, actor=None) -> Ticket:
-    subject = subject.strip()
-    if not subject:
-        raise ReasonRequired(
-            "件名を入力してください。", "The subject is required.", fields={"subject": ["blank"]}
-        )
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    if ticket.subject == subject:
-        return ticket
-    previous = ticket.subject
-    ticket.subject = subject
-    ticket._history_user = actor if getattr(actor, "is_authenticated", False) else None
-    ticket.save(update_fields=["subject", "updated_at"])
-    event_record(
-        ticket=ticket,
-        kind=TicketEvent.Kind.UPDATED,
-        actor=actor,
-        data={"field": "subject", "from": previous, "to": subject},
-    )
-    return ticket
 
 
 @transaction.atomic

@@ -111,7 +111,7 @@ class TicketViewSet(
         user = request.user
         with transaction.atomic():
             if "subject" in data:
-                ticket = api_services.ticket_update_subject(
+                ticket = services.ticket_update_subject(
                     ticket=ticket, subject=data["subject"], actor=user
                 )
             if "severity" in data:
