@@ -251,7 +251,7 @@ def _reset(template_id: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE notifications_notification, notifications_outboxmessage, "
-            "tickets_historicalticket"
+            "tickets_historicalticket CASCADE"
         )
         cursor.execute("DELETE FROM tickets_ticketevent WHERE ticket_id <> %s", [template_id])
         cursor.execute("DELETE FROM tickets_ticket WHERE id <> %s", [template_id])
@@ -396,6 +396,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     notification_tasks.outbox_dispatch.app.conf.task_always_eager = False
     notification_tasks.outbox_dispatch.apply_async = lambda *args, **kwargs: None
 
+    # A worker process is warm: pay imports, translation catalogues and connection set-up once,
+    # on a few tickets, before any timing.
+    warm_up = datetime.now(UTC) - timedelta(minutes=1)
+    tickets_due_between(template_id=template.pk, count=5, first=warm_up, last=warm_up, prefix="W")
+    sweep_timed(datetime.now(UTC))
+
     print(f"bench.sweep on {bench_name}: {options.due:,} newly due tickets per size")
     print(f"{'tickets':>10}{'build s':>9}{'sweep s':>9}{'statements':>12}{'breached':>10}")
     timings: dict[int, float] = {}
@@ -415,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     verdict = "meets" if ratio < TARGET_RATIO else "misses"
     print(f"sweep({biggest:,}) / sweep({smallest:,}) = {ratio:.2f} — {verdict} the target < 1.5")
 
-    if not redis_url:
+    if not redis_url or not options.delay_tickets:
         print("breach delay skipped: set REDIS_URL to run a live worker and beat")
         return 0
     delays = breach_delays(
@@ -430,8 +436,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p50, p99 = statistics.median(delays), _percentile(delays, 0.99)
     verdict = "meets" if p99 < TARGET_P99_SECONDS else "misses"
     print(
-        f"breach delay over {len(delays)} tickets (live worker + beat): p50 {p50:.2f} s, "
-        f"p99 {p99:.2f} s, max {max(delays):.2f} s — {verdict} the target p99 < 5 s"
+        f"breach delay over {len(delays)} tickets (live worker + beat): p50 {p50:.3f} s, "
+        f"p99 {p99:.3f} s, max {max(delays):.3f} s — {verdict} the target p99 < 5 s"
     )
     return 0
 
