@@ -179,6 +179,9 @@ else:
     CELERY_RESULT_BACKEND = None
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
+# The cache holds API throttling counters. Per process by default, so a Redis outage never
+# fails a request; CACHE_URL=redis://… shares the counters between processes.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
