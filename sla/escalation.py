@@ -59,7 +59,8 @@ def _batch_size() -> int:
     return getattr(settings, "SLA_SWEEP_BATCH_SIZE", 500)
 
 
-def _horizon() -> datetime.timedelta:
+def exact_check_horizon() -> datetime.timedelta:
+    """How far ahead the sweep arms exact-time checks: its period plus a margin."""
     return datetime.timedelta(seconds=getattr(settings, "SLA_EXACT_CHECK_HORIZON_SECONDS", 70))
 
 
@@ -126,7 +127,7 @@ def deadlines_upcoming(
     """(ticket id, moment) of every breach or escalation falling in (now, now + horizon]:
     the sweep schedules an exact-time check for each, so a breach is marked within seconds
     of its deadline instead of at the next sweep."""
-    until = now + (horizon or _horizon())
+    until = now + (horizon or exact_check_horizon())
     breaches = Ticket.objects.filter(
         first_responded_at__isnull=True,
         breached_at__isnull=True,
@@ -615,17 +616,24 @@ def ticket_deadline_check(*, ticket_id: int, now: datetime.datetime | None = Non
     Returns when the ticket next needs a look (its deadline or next level), if ever."""
     now = now or timezone.now()
     context = _Context()
+    # One row: wait for its lock rather than skip it. A reply or an assignment holding the row
+    # for a moment must not make the check give up until the next sweep; once the lock is
+    # released PostgreSQL re-checks the row, so a ticket breached meanwhile is not returned.
     with transaction.atomic(), _in_site_language():
-        due = _claim(
-            tickets_breach_due(now=now).filter(pk=ticket_id), order_by="first_response_due", limit=1
+        due = list(
+            tickets_breach_due(now=now)
+            .filter(pk=ticket_id)
+            .select_for_update(of=("self",))
+            .select_related("customer")
         )
         breached = _breach(due, now, context) > 0
         escalated = 0
         if not breached:
-            pending = _claim(
-                tickets_escalation_due(now=now).filter(pk=ticket_id),
-                order_by="next_escalation_at",
-                limit=1,
+            pending = list(
+                tickets_escalation_due(now=now)
+                .filter(pk=ticket_id)
+                .select_for_update(of=("self",))
+                .select_related("customer")
             )
             escalated = _escalate_due(pending, now, context)
     state = (
@@ -654,7 +662,7 @@ def on_ticket_event(event: TicketEvent) -> None:
     due = ticket.first_response_due
     if due is None or ticket.first_responded_at is not None:
         return
-    if due - timezone.now() > _horizon():
+    if due - timezone.now() > exact_check_horizon():
         return
     from sla.tasks import deadline_check_schedule
 

@@ -40,19 +40,21 @@ def deadline_check(ticket_id: int) -> None:
     """Breach or escalate one ticket at its exact moment. A timer that fired a little early
     re-arms itself for the remaining fraction of a second."""
     result = escalation.ticket_deadline_check(ticket_id=ticket_id)
-    if result.next_check_at is not None:
-        remaining = result.next_check_at - timezone.now()
-        if remaining <= datetime.timedelta(seconds=70):
-            deadline_check_schedule(ticket_id=ticket_id, at=result.next_check_at)
+    if (
+        result.next_check_at is not None
+        and result.next_check_at - timezone.now() <= escalation.exact_check_horizon()
+    ):
+        deadline_check_schedule(ticket_id=ticket_id, at=result.next_check_at)
 
 
 @shared_task(ignore_result=True)
 def breach_sweep() -> int:
     """Mark due tickets breached, then arm the exact-time checks of the next ~70 s."""
-    result = escalation.breaches_mark()
+    # Arm first, then mark: a deadline falling while the sweep runs is either armed (after
+    # `now`) or due when the marking starts, never in a gap between the two.
     for ticket_id, at in escalation.deadlines_upcoming(now=timezone.now()):
         deadline_check_schedule(ticket_id=ticket_id, at=at)
-    return result.tickets
+    return escalation.breaches_mark().tickets
 
 
 @shared_task(ignore_result=True)
