@@ -243,7 +243,7 @@ def _reminder_send(*, ticket_id: int, waiting_event_id: int, count: int) -> bool
         return False
     event_record(
         ticket=ticket,
-        kind=TicketEvent.Kind.UPDATED,
+        kind=TicketEvent.Kind.REMINDER_SENT,
         data={"mail": "waiting_reminder", "count": count},
         dedup_key=dedup_key,
     )

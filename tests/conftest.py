@@ -3,6 +3,8 @@ fresh SLA cache per test."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from accounts.models import Organisation, Profile
@@ -25,6 +27,45 @@ def _fresh_sla_cache():
     selectors.cache_clear()
     yield
     selectors.cache_clear()
+
+
+# Data migrations whose rows every test may rely on (the terms' policy and calendar, the role
+# groups, the default beat schedules).
+REFERENCE_DATA_MIGRATIONS = [
+    ("accounts", "0002_roles"),
+    ("sla", "0002_seed_terms"),
+    ("notifications", "0002_default_schedules"),
+    ("mail", "0002_default_schedules"),
+]
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """A transactional test ends with a flush that also empties the rows the data migrations
+    wrote; the next transactional test writes them again (the seeds are idempotent)."""
+    if not _is_transactional(request):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+    from django.db.migrations import RunPython
+
+    from sla.models import SupportPolicy
+
+    if SupportPolicy.objects.exists():
+        return
+    for app_label, name in REFERENCE_DATA_MIGRATIONS:
+        module = importlib.import_module(f"{app_label}.migrations.{name}")
+        for operation in module.Migration.operations:
+            if isinstance(operation, RunPython):
+                operation.code(apps, None)
 
 
 @pytest.fixture

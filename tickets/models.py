@@ -137,7 +137,7 @@ class Ticket(models.Model):
     microsoft_case_number = models.CharField(_("Microsoft ケース番号"), max_length=40, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("担当者"),
+        verbose_name=_("担当エージェント"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -353,6 +353,7 @@ class TicketEvent(models.Model):
         AT_RISK = "at_risk", _("期限間近")
         BREACHED = "breached", _("期限超過")
         ESCALATED = "escalated", _("エスカレーション")
+        REMINDER_SENT = "reminder_sent", _("回答のお願いを送信")
         UPDATED = "updated", _("更新")
 
     ticket = models.ForeignKey(

@@ -33,9 +33,13 @@ def create_roles(apps, schema_editor):
 
     # Permissions are normally created after migrate; make sure they exist now.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # Historical app configs have no models module, which create_permissions needs.
+        historical = getattr(app_config, "models_module", None) is None
+        if historical:
+            app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        if historical:
+            app_config.models_module = None
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

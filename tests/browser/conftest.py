@@ -6,7 +6,6 @@ DJANGO_ALLOW_ASYNC_UNSAFE (the test process only)."""
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,19 +36,6 @@ def browser() -> Iterator:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture(autouse=True)
-def _seeded_terms(transactional_db) -> None:
-    """The live server needs transactional tests, whose flush also empties the rows the data
-    migrations wrote (the terms' SLA policy, the role groups): write them again."""
-    from django.apps import apps
-
-    from sla.models import SupportPolicy
-
-    if not SupportPolicy.objects.exists():
-        importlib.import_module("sla.migrations.0002_seed_terms").seed(apps, None)
-        importlib.import_module("accounts.migrations.0002_roles").create_roles(apps, None)
 
 
 @pytest.fixture
