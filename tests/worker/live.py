@@ -1,8 +1,8 @@
 """Helpers of the live tests: real PostgreSQL, real Redis, real `celery` processes.
 
 Subprocesses use the test database (`test_<name>`, made visible by transactional tests that
-commit) and Redis database 5 (WORKER_TEST_REDIS_URL to change it); every process started here
-is stopped by its own id when the test ends."""
+commit) and Redis database 5 (WORKER_TEST_REDIS_URL to change it; one more per xdist worker);
+every process started here is stopped by its own id when the test ends."""
 
 from __future__ import annotations
 
@@ -24,7 +24,12 @@ from django.db import connection
 
 PYTHON = sys.executable
 CELERY = str(Path(sys.executable).parent / "celery")
-REDIS_URL = os.environ.get("WORKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+# One Redis database per pytest-xdist worker (gw0 → 5, gw1 → 6, …): each test flushes its own
+# database and runs its own celery processes, which must not take another worker's tasks.
+_XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = os.environ.get(
+    "WORKER_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{5 + _XDIST_INDEX % 11}"
+)
 
 
 def require_postgres() -> None:
