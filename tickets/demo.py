@@ -360,7 +360,8 @@ def seed_demo(*, password: str, now: datetime.datetime | None = None) -> tuple[l
         (admin, distributor),
     ]:
         Profile.objects.get_or_create(user=user, defaults={"organisation": organisation})
-        logins.append(Login(user.username, password, user.groups.first().name))
+        if user is not admin:
+            logins.append(Login(user.username, password, user.groups.first().name))
     for code in ("demo-a", "demo-b"):
         username = f"demo-reseller-{code[-1]}"
         api_user = _user(username, password, Role.RESELLER_API)
