@@ -39,7 +39,7 @@ from notifications.models import Notification, OutboxMessage
 from notifications.services import outbox_dispatch_on_commit
 from sla import selectors as sla_selectors
 from sla.models import EscalationRule, Severity
-from tickets.events import _subscribers as event_subscribers
+from tickets.events import events_fan_out
 from tickets.models import OPEN_STATUSES, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -328,10 +328,7 @@ class _Writes:
             [(*row, OutboxMessage.Status.PENDING.value, 0, now, "", now) for row in self.outbox],
             ignore_conflicts=True,
         )
-        subscribers = event_subscribers()
-        for event in self.events:
-            for subscriber in subscribers:
-                subscriber(event)
+        events_fan_out(self.events)
         if self.outbox:
             outbox_dispatch_on_commit()
 

@@ -6,6 +6,7 @@ webhooks and mail put their outbox rows next to the change, with no signals."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -16,8 +17,24 @@ from tickets.models import Ticket, TicketEvent
 
 
 @cache
-def _subscribers() -> tuple:
+def event_subscribers() -> tuple[Callable[[TicketEvent], object], ...]:
+    """The functions of settings.TICKET_EVENT_SUBSCRIBERS, imported once."""
     return tuple(import_string(path) for path in getattr(settings, "TICKET_EVENT_SUBSCRIBERS", ()))
+
+
+def events_fan_out(events: Sequence[TicketEvent]) -> None:
+    """Hand recorded events to every subscriber, inside the current transaction. A subscriber
+    with a `many` attribute takes a whole batch at once (events written in bulk), so its reads
+    do not grow with the batch."""
+    if not events:
+        return
+    for subscriber in event_subscribers():
+        many = getattr(subscriber, "many", None)
+        if many is not None:
+            many(events)
+        else:
+            for event in events:
+                subscriber(event)
 
 
 def event_record(
@@ -35,6 +52,5 @@ def event_record(
         data=data or {},
         dedup_key=dedup_key,
     )
-    for subscriber in _subscribers():
-        subscriber(event)
+    events_fan_out([event])
     return event

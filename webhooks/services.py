@@ -107,16 +107,39 @@ def webhook_deliveries_enqueue(event: TicketEvent) -> list[WebhookDelivery]:
     """TICKET_EVENT_SUBSCRIBERS entry: one delivery and one outbox row (channel "webhook")
     per active webhook of the ticket's reseller that subscribes to this event. The body is a
     snapshot taken now: a receiver learns the ticket as it was at the event."""
-    name = EVENT_BY_KIND.get(event.kind)
-    if name is None:
+    return webhook_deliveries_enqueue_many([event])
+
+
+def webhook_deliveries_enqueue_many(events: Sequence[TicketEvent]) -> list[WebhookDelivery]:
+    """The same for events written in bulk (the SLA sweep): the resellers' webhooks are read
+    in one query, whatever the number of events."""
+    named = [(event, EVENT_BY_KIND[event.kind]) for event in events if event.kind in EVENT_BY_KIND]
+    if not named:
         return []
-    webhooks = [
-        webhook
-        for webhook in Webhook.objects.filter(reseller_id=event.ticket.reseller_id, is_active=True)
-        if name in webhook.events
-    ]
-    if not webhooks:
-        return []
+    by_reseller: dict[int, list[Webhook]] = {}
+    for webhook in Webhook.objects.filter(
+        reseller_id__in={event.ticket.reseller_id for event, _ in named}, is_active=True
+    ):
+        by_reseller.setdefault(webhook.reseller_id, []).append(webhook)
+    deliveries: list[WebhookDelivery] = []
+    for event, name in named:
+        webhooks = [
+            webhook
+            for webhook in by_reseller.get(event.ticket.reseller_id, ())
+            if name in webhook.events
+        ]
+        if webhooks:
+            deliveries.extend(_deliveries_for(event=event, name=name, webhooks=webhooks))
+    return deliveries
+
+
+# The sweep hands its events over in one call (tickets.events.events_fan_out).
+webhook_deliveries_enqueue.many = webhook_deliveries_enqueue_many  # type: ignore[attr-defined]
+
+
+def _deliveries_for(
+    *, event: TicketEvent, name: str, webhooks: Sequence[Webhook]
+) -> list[WebhookDelivery]:
     body = event_body(event=event, name=name)
     if body is None:
         return []
