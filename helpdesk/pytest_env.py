@@ -1,11 +1,17 @@
 """Test-run environment, loaded as a pytest plugin (`-p helpdesk.pytest_env` in pyproject)
-before pytest-django reads the settings: the tests run production-like (DEBUG off) with a
-test-only secret unless the environment provides its own."""
+before pytest-django reads the settings.
+
+The tests run production-like (DEBUG off) whatever the developer's shell exported for the
+development server, with a test-only secret unless the environment provides its own. Tasks run
+eagerly in the test process (no broker): the live worker tests start their own celery
+processes on Redis. DATABASE_URL is kept, so the same command runs on SQLite or PostgreSQL."""
 
 import os
 
+os.environ["DJANGO_DEBUG"] = "0"
+for name in ("REDIS_URL", "CACHE_URL", "EMAIL_BACKEND"):
+    os.environ.pop(name, None)
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-use")
-os.environ.setdefault("DJANGO_DEBUG", "0")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-os.environ.setdefault("STATIC_MANIFEST", "0")
+os.environ["ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
+os.environ["SECURE_SSL_REDIRECT"] = "0"
+os.environ["STATIC_MANIFEST"] = "0"
