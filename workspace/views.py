@@ -82,7 +82,12 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         queue = selectors.DEFAULT_QUEUE
     agents = list(selectors.agents_all())
     form = QueueFilterForm(request.GET or None, resellers=selectors.resellers_all(), agents=agents)
-    data = form.cleaned_data if form.is_valid() else {}
+    data: dict = {}
+    if form.is_bound:
+        # A wrong value in one filter shows its error and leaves the other filters working:
+        # after validation cleaned_data keeps every field that validated.
+        form.is_valid()
+        data = form.cleaned_data
     filters = selectors.QueueFilters(
         severity=data.get("severity") or "",
         plan=data.get("plan") or "",

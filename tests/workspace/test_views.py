@@ -490,3 +490,18 @@ def test_ticket_page_queries_do_not_grow_with_the_thread(agent_client, agent, ti
         response = agent_client.get(_url(ticket))
     assert response.status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_wrong_filter_value_shows_its_error_and_keeps_the_other_filters(client, agent):
+    from tests.factories import TicketFactory
+
+    critical = TicketFactory(severity="critical")
+    TicketFactory(severity="high")
+    client.force_login(agent)
+
+    response = client.get("/", {"queue": "open", "severity": "critical", "channel": "pigeon"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors.keys() == {"channel"}
+    assert [ticket.pk for ticket in response.context["page"].object_list] == [critical.pk]
+    assert 'role="alert"' in response.content.decode()
