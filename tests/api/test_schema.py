@@ -42,6 +42,10 @@ def test_schema_documents_every_error_status(anon_client):
     assert schema["components"]["schemas"]["Error"]["required"] == ["code", "message", "fields"]
     parameters = {p["name"] for p in operation.get("parameters", [])}
     assert "Idempotency-Key" in parameters
+    request_examples = operation["requestBody"]["content"]["application/json"]["examples"]
+    assert any(e["value"].get("severity") == "critical" for e in request_examples.values())
+    error_examples = operation["responses"]["400"]["content"]["application/json"]["examples"]
+    assert [e["value"]["code"] for e in error_examples.values()] == ["requester_not_global_admin"]
 
 
 def test_swagger_ui_is_served_locally(anon_client, settings):

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -73,6 +73,36 @@ class TicketViewSet(
         description="Open a ticket on the API channel. The terms' intake rules answer 400 "
         "with their code (requester_not_global_admin, subscription_not_active, "
         "product_not_supported, out_of_scope, no_active_contract).",
+        examples=[
+            OpenApiExample(
+                "重大: mail down for most users",
+                request_only=True,
+                value={
+                    "customer": 12,
+                    "subscription": 34,
+                    "requester": 56,
+                    "severity": "critical",
+                    "category": "cloud_outage",
+                    "subject": "大多数のユーザーでメールの送受信ができない",
+                    "description": "本日 9:10 頃から社内のほぼ全員が Outlook で送受信できません。",
+                },
+            ),
+            OpenApiExample(
+                "Refused: the requester is not a global admin (Art. 3.2)",
+                response_only=True,
+                status_codes=["400"],
+                value={
+                    "code": "requester_not_global_admin",
+                    "message": "依頼者はこの顧客またはそのリセラーの Microsoft 365 全体管理者では"
+                    "ありません（約款 第3条3.2）。",
+                    "message_ja": "依頼者はこの顧客またはそのリセラーの Microsoft 365 全体管理者"
+                    "ではありません（約款 第3条3.2）。",
+                    "message_en": "The requester is not a Microsoft 365 global administrator of "
+                    "this customer or its reseller (terms Art. 3.2).",
+                    "fields": {"requester": ["requester_not_global_admin"]},
+                },
+            ),
+        ],
     )
     def create(self, request, *args, **kwargs) -> Response:
         key = _idempotency_key(request)
