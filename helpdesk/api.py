@@ -354,13 +354,12 @@ def schema_error_responses(result: dict, generator, request, public) -> dict:
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
             for code, description in _ERROR_STATUSES.items():
-                responses.setdefault(
-                    code,
-                    {
-                        "description": description,
-                        "content": {"application/json": {"schema": reference}},
-                    },
-                )
+                response = responses.setdefault(code, {"description": description})
+                # A view that declares an error status (for its examples) still answers
+                # the one error shape.
+                response["description"] = description
+                content = response.setdefault("content", {}).setdefault("application/json", {})
+                content["schema"] = reference
     return result
 
 

@@ -68,7 +68,7 @@ class TicketViewSet(
 
     @extend_schema(
         request=TicketCreateSerializer,
-        responses={201: TicketSerializer, 200: TicketSerializer},
+        responses={201: TicketSerializer, 200: TicketSerializer, 400: OpenApiTypes.OBJECT},
         parameters=[IDEMPOTENCY_KEY],
         description="Open a ticket on the API channel. The terms' intake rules answer 400 "
         "with their code (requester_not_global_admin, subscription_not_active, "
