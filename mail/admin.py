@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from mail import parsing
+from mail import parsing, services
 from mail.models import HeldMail, InboundMail, MailTemplate
 
 
@@ -61,9 +61,25 @@ admin.site.register(InboundMail, InboundMailAdmin)
 @admin.register(HeldMail)
 class HeldMailAdmin(InboundMailAdmin):
     list_filter = ()
+    actions = ["reprocess"]
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).filter(status=InboundMail.Status.HELD)
+
+    @admin.action(description=_("再処理（理由を解消したメールをチケットにする）"))
+    def reprocess(self, request: HttpRequest, queryset) -> None:
+        opened = still_held = 0
+        for inbound in queryset:
+            result = services.inbound_reprocess(inbound=inbound, actor=request.user)
+            if result.status == InboundMail.Status.HELD:
+                still_held += 1
+            else:
+                opened += 1
+        self.message_user(
+            request,
+            _("取り込み: %(opened)d 件、保留のまま: %(held)d 件")
+            % {"opened": opened, "held": still_held},
+        )
 
 
 @admin.register(MailTemplate)

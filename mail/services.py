@@ -26,6 +26,7 @@ from django.utils import timezone
 from contracts.models import Contact
 from helpdesk.exceptions import DomainError
 from mail import parsing, selectors
+from mail.exceptions import MailNotHeld
 from mail.models import InboundMail
 from mail.rendering import RenderedMail, format_jst, mail_render
 from notifications.services import outbox_enqueue
@@ -419,6 +420,27 @@ def inbound_process(
         dropped=dropped,
         submitted_at=min(delivered_at or now, now),
         now=now,
+    )
+
+
+@transaction.atomic
+def inbound_reprocess(
+    *, inbound: InboundMail, actor=None, now: datetime.datetime | None = None
+) -> InboundMail:
+    """Decide again what a held mail becomes, after an agent fixed what held it (the sender
+    added as a global admin, a subscription activated). The clock runs from the mail's arrival
+    (DOMAIN.md §4: received when submitted). Still ineligible, it is held again; the sender's
+    polite answer is not sent twice (same outbox key)."""
+    now = now or timezone.now()
+    inbound = InboundMail.objects.select_for_update().get(pk=inbound.pk)
+    if inbound.status != InboundStatus.HELD:
+        raise MailNotHeld(fields={"status": [MailNotHeld.code]})
+    parsed = parsing.parse(bytes(inbound.raw))
+    inbound.status = InboundStatus.RECEIVED
+    inbound._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    inbound.save(update_fields=["status"])
+    return inbound_process(
+        inbound=inbound, parsed=parsed, delivered_at=inbound.received_at, now=now
     )
 
 

@@ -6,4 +6,5 @@ app_name = "mail"
 
 urlpatterns = [
     path("held/", views.held_list, name="held_list"),
+    path("held/<int:pk>/reprocess/", views.held_reprocess, name="held_reprocess"),
 ]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
-from mail import selectors
+from helpdesk.exceptions import DomainError
+from mail import selectors, services
+from mail.models import InboundMail
 
 # Held mail comes from anyone about anything: the distributor's own desk reads it, not
 # subcontractors (Art. 12: only what their work needs) nor reseller API users.
@@ -17,12 +22,38 @@ _HELD_LIST_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.AD
 PAGE_SIZE = 50
 
 
-@login_required
-def held_list(request: HttpRequest) -> HttpResponse:
-    user = request.user
+def _require_desk(user) -> None:
     if not user.is_superuser and not (
         set(user.groups.values_list("name", flat=True)) & _HELD_LIST_ROLES
     ):
         raise PermissionDenied
+
+
+@login_required
+def held_list(request: HttpRequest) -> HttpResponse:
+    _require_desk(request.user)
     page = Paginator(selectors.held_mails(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "mail/held_list.html", {"page": page, "mails": page.object_list})
+
+
+@login_required
+@require_POST
+def held_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
+    """Try a held mail again once its sender or subscription has been put right."""
+    _require_desk(request.user)
+    inbound = get_object_or_404(InboundMail, pk=pk, status=InboundMail.Status.HELD)
+    try:
+        inbound = services.inbound_reprocess(inbound=inbound, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("mail:held_list")
+    if inbound.status == InboundMail.Status.HELD:
+        messages.warning(
+            request,
+            _("まだチケットにできません（理由: %(reason)s）。") % {"reason": inbound.reason},
+        )
+        return redirect("mail:held_list")
+    messages.success(
+        request, _("メールを %(number)s に取り込みました。") % {"number": inbound.ticket.number}
+    )
+    return redirect("workspace:ticket", number=inbound.ticket.number)

@@ -6,9 +6,11 @@ import pytest
 
 from accounts.models import Profile
 from mail import services
-from mail.models import MailTemplate
-from tests.factories import UserFactory
+from mail.models import InboundMail, MailTemplate
+from notifications.models import OutboxMessage
+from tests.factories import ContactFactory, UserFactory
 from tests.mail.conftest import sample
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +104,52 @@ def test_admin_refuses_a_template_with_broken_syntax(client, db):
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["subject"]
     assert not MailTemplate.objects.exists()
+
+
+def test_a_held_mail_becomes_a_ticket_once_its_sender_is_a_known_global_admin(client, agent, world):
+    # Given a mail held because its sender is unknown (the polite answer went out once)
+    raw = (
+        "From: Kimura <kimura@customer-a.example.jp>\r\nMessage-ID: <reprocess1@example.jp>\r\n"
+        "Subject: =?UTF-8?B?44Oh44O844Or44GM5bGK44GL44Gq44GE?=\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        "\u91cd\u5927\u5ea6: \u91cd\u5927\r\n\u5168\u793e\u3067\u30e1\u30fc\u30eb\u4e0d\u901a\r\n"
+    ).encode()
+    inbound = services.inbound_receive(raw=raw)
+    assert inbound.status == "held"
+    held_replies = OutboxMessage.objects.filter(dedup_key=f"mail:held:{inbound.pk}").count()
+    client.force_login(agent)
+
+    # When the agent retries before fixing anything, it stays held and nobody is mailed again
+    response = client.post(f"/mail/held/{inbound.pk}/reprocess/")
+    inbound.refresh_from_db()
+    assert response.status_code == 302 and response["Location"] == URL
+    assert inbound.status == "held"
+    assert OutboxMessage.objects.filter(dedup_key=f"mail:held:{inbound.pk}").count() == 1
+    assert held_replies == 1
+
+    # When the sender is registered as a global admin and the agent retries
+    ContactFactory(customer=world.customer, email="kimura@customer-a.example.jp")
+    response = client.post(f"/mail/held/{inbound.pk}/reprocess/")
+
+    # Then the mail opens a ticket whose clock runs from the mail's arrival
+    inbound.refresh_from_db()
+    assert inbound.status == "ticket_opened"
+    ticket = inbound.ticket
+    assert response["Location"] == f"/tickets/{ticket.number}/"
+    assert (ticket.channel, ticket.severity) == ("email", "critical")
+    assert ticket.submitted_at == inbound.received_at
+    # and a second retry is refused without a second ticket
+    response = client.post(f"/mail/held/{inbound.pk}/reprocess/")
+    assert response.status_code == 404
+    assert Ticket.objects.count() == 1
+
+
+def test_reprocess_is_for_desk_staff_and_post_only(client, reseller_a_user, agent, world):
+    held(7)
+    inbound = InboundMail.objects.get()
+    client.force_login(reseller_a_user)
+    assert client.post(f"/mail/held/{inbound.pk}/reprocess/").status_code == 403
+    client.force_login(agent)
+    assert client.get(f"/mail/held/{inbound.pk}/reprocess/").status_code == 405
+    inbound.refresh_from_db()
+    assert inbound.status == "held"
