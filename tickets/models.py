@@ -32,6 +32,8 @@ class Status(models.TextChoices):
 OPEN_STATUSES = frozenset(
     {Status.NEW, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER, Status.WAITING_ON_MICROSOFT}
 )
+# The same, in a fixed order for index conditions (migrations must not change run to run).
+_OPEN_STATUS_VALUES = sorted(str(status) for status in OPEN_STATUSES)
 
 
 class Category(models.TextChoices):
@@ -203,12 +205,15 @@ class Ticket(models.Model):
         ]
         indexes = [
             # The breach sweep: unanswered tickets with a deadline not yet marked breached.
+            # Closed tickets leave these indexes, so a ticket withdrawn before its deadline is
+            # not walked past by every sweep for the rest of its life.
             models.Index(
                 fields=["first_response_due"],
                 condition=Q(
                     first_responded_at__isnull=True,
                     breached_at__isnull=True,
                     first_response_due__isnull=False,
+                    status__in=_OPEN_STATUS_VALUES,
                 ),
                 name="ticket_due_unanswered",
             ),
@@ -219,13 +224,18 @@ class Ticket(models.Model):
                     first_responded_at__isnull=True,
                     at_risk_notified_at__isnull=True,
                     at_risk_at__isnull=False,
+                    status__in=_OPEN_STATUS_VALUES,
                 ),
                 name="ticket_at_risk_pending",
             ),
             # The escalation sweep: breached, unanswered tickets with a further level to fire.
             models.Index(
                 fields=["next_escalation_at"],
-                condition=Q(first_responded_at__isnull=True, next_escalation_at__isnull=False),
+                condition=Q(
+                    first_responded_at__isnull=True,
+                    next_escalation_at__isnull=False,
+                    status__in=_OPEN_STATUS_VALUES,
+                ),
                 name="ticket_next_escalation",
             ),
             # Queues: open tickets ordered by deadline, per assignee.
