@@ -325,12 +325,23 @@ def ticket_change_severity(
 ) -> Ticket:
     """Change the severity, with a reason. Before the first response the deadline is
     recomputed as if received at the moment of the change, under the same contract
-    (DOMAIN.md §9); after it, the first response stands and nothing is recomputed."""
+    (DOMAIN.md §9), whatever the status (the sweeps leave closed tickets alone, and a reopened
+    one must not keep the old severity's clock); after it, the first response stands and
+    nothing is recomputed. Confirming the current severity only clears the triage flag."""
     if not reason.strip():
         raise ReasonRequired(fields={"reason": [ReasonRequired.code]})
     now = now or timezone.now()
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if severity == ticket.severity:
+        if ticket.needs_triage:
+            ticket.needs_triage = False
+            _save(ticket, actor)
+            event_record(
+                ticket=ticket,
+                kind=Kind.UPDATED,
+                actor=actor,
+                data={"field": "needs_triage", "from": True, "to": False, "reason": reason.strip()},
+            )
         return ticket
     previous = {
         "severity": ticket.severity,
@@ -340,7 +351,7 @@ def ticket_change_severity(
     }
     ticket.severity = severity
     ticket.needs_triage = False
-    if ticket.first_responded_at is None and ticket.is_open:
+    if ticket.first_responded_at is None:
         fields = sla_services.deadline_fields(
             submitted_at=now, plan=ticket.plan, severity=severity, policy_id=ticket.policy_id
         )

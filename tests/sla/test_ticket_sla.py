@@ -13,8 +13,9 @@ from django.conf import settings
 from sla import deadlines, selectors
 from sla.models import Closure, HolidayOverride, PolicyRule, SupportPolicy
 from tests.sla.support import jst, open_ticket
-from tickets.models import Channel, Message, TicketEvent
-from tickets.services import message_add, ticket_change_severity
+from tickets.models import Channel, Message, Ticket, TicketEvent
+from tickets.selectors import ticket_sla_state
+from tickets.services import message_add, ticket_change_severity, ticket_resolve
 
 pytestmark = pytest.mark.django_db
 
@@ -177,6 +178,58 @@ def test_severity_change_after_the_first_response_keeps_the_deadline(agent):
     assert ticket.received_at == jst(2026, 6, 15, 10)
     assert ticket.first_response_due is None
     assert ticket.first_responded_at == jst(2026, 6, 15, 11)
+
+
+def test_severity_change_of_an_unanswered_resolved_ticket_recomputes_too(agent):
+    # Given a 重大でない ticket on 24x365, resolved without any reply
+    ticket = open_ticket(
+        plan=TWENTY_FOUR_SEVEN, severity="non_critical", submitted_at=jst(2026, 6, 15, 10)
+    )
+    with time_machine.travel(jst(2026, 6, 15, 10, 30), tick=False):
+        ticket_resolve(ticket=ticket, actor=agent)
+
+    # When it is re-rated 重大 before any first response
+    with time_machine.travel(jst(2026, 6, 15, 10, 40), tick=False):
+        ticket_change_severity(ticket=ticket, severity="critical", reason="全社で送信不可")
+
+    # Then §9 applies whatever its status: a 1-hour clock from the change, not 確約なし
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.severity) == ("resolved", "critical")
+    assert ticket.received_at == jst(2026, 6, 15, 10, 40)
+    assert ticket.first_response_due == jst(2026, 6, 15, 11, 40)
+    assert ticket.at_risk_at == jst(2026, 6, 15, 11, 25)
+    assert ticket_sla_state(ticket=ticket, now=jst(2026, 6, 15, 10, 41)) == "running"
+
+
+def test_confirming_the_triage_severity_clears_the_flag_and_keeps_the_deadline(agent):
+    # Given a mail-born ticket whose severity was guessed (重大でない, flagged for triage)
+    ticket = open_ticket(
+        plan=TWENTY_FOUR_SEVEN, severity="non_critical", submitted_at=jst(2026, 6, 15, 10)
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(needs_triage=True)
+    history_before = ticket.history.count()
+
+    # When an agent confirms that same severity, with a reason
+    with time_machine.travel(jst(2026, 6, 15, 10, 30), tick=False):
+        ticket_change_severity(
+            ticket=ticket, severity="non_critical", reason="内容を確認", actor=agent
+        )
+
+    # Then the flag is cleared, recorded with the agent, and the clock is untouched
+    ticket.refresh_from_db()
+    assert (ticket.severity, ticket.needs_triage) == ("non_critical", False)
+    assert ticket.received_at == jst(2026, 6, 15, 10)
+    assert ticket.first_response_due is None
+    assert ticket.history.count() == history_before + 1
+    assert ticket.history.first().history_user == agent
+    event = ticket.events.get(kind=TicketEvent.Kind.UPDATED)
+    assert event.data == {
+        "field": "needs_triage",
+        "from": True,
+        "to": False,
+        "reason": "内容を確認",
+    }
+    assert not ticket.events.filter(kind=TicketEvent.Kind.SEVERITY_CHANGED).exists()
 
 
 # --- the first response (DOMAIN.md §8) ---------------------------------------------------------
