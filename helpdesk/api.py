@@ -24,8 +24,9 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import get_language
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import IsoDateTimeFilter, NumberFilter
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
@@ -225,6 +226,27 @@ class IdFilter(NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class SafeJSONParser(JSONParser):
+    """DRF's JSON parser, but a body nested deeper than the decoder recurses (a few kilobytes
+    of `[[[[…`) is malformed JSON (400), not a RecursionError (500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise exceptions.ParseError("JSON nested too deeply") from error
+
+
+class IdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference by id in a body: a whole number or its digits (form posts send strings).
+    A float (`1.5`, `1e400`) is the wrong type, not silently truncated or an OverflowError."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, float):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class UtcIsoDateTimeField(IsoDateTimeField):
     """ISO 8601 in any offset, handed to the database in UTC: PostgreSQL refuses offsets past
     ±15:59 that Python accepts, and a time at the edge of year 1 or 9999 may not convert."""
@@ -374,6 +396,7 @@ def _urlpatterns() -> list:
     from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
     from rest_framework.routers import SimpleRouter
 
+    import tickets.converters  # noqa: F401  (registers <ticket_number:…>)
     from contracts.api import views as contract_views
     from sla.api import views as sla_views
     from tickets.api import views as ticket_views
@@ -389,7 +412,7 @@ def _urlpatterns() -> list:
     v1 = [
         path("sla/preview/", sla_views.SlaPreviewView.as_view(), name="sla-preview"),
         path(
-            "tickets/<str:number>/messages/",
+            "tickets/<ticket_number:number>/messages/",
             ticket_views.TicketMessageListCreateView.as_view(),
             name="ticket-messages",
         ),

@@ -208,7 +208,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["helpdesk.api.TokenRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        # JSONParser that answers 400 to a body nested too deeply for the decoder.
+        "helpdesk.api.SafeJSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],

@@ -25,7 +25,13 @@ def deadline_for(
     if policy_id is None:
         # The policy in force on the submission date decides the reception rule; receipt on a
         # later date (after a night or holiday) under a newer policy is re-judged by that one.
-        local_day = submitted_at.astimezone(calendar.tz).date()
+        try:
+            local_day = submitted_at.astimezone(calendar.tz).date()
+        except OverflowError as error:
+            # 9999-12-31 23:00 UTC is year 10000 in Tokyo: outside any calendar, bad input.
+            raise deadlines.OutOfCalendarRange(
+                f"{submitted_at.isoformat()} is outside the business calendar's years"
+            ) from error
         policy_id, policy = selectors.policy_in_force(on=local_day)
         deadline = deadlines.compute_deadline(submitted_at, plan, severity, policy, calendar)
         received_day = deadline.received_at.date()

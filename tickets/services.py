@@ -6,6 +6,7 @@ named `DomainError` on a rule of the terms."""
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -66,6 +67,20 @@ class AttachmentUpload:
     filename: str
     content_type: str
     content: UploadedFile
+
+
+def attachment_filename(name: str, *, max_chars: int = 100, max_bytes: int = 200) -> str:
+    """A file name the column (255 characters) and the file system (255 bytes a name, with
+    room for the storage's de-duplicating suffix) both take: a longer one keeps its extension
+    and loses the end of its stem; NUL, which PostgreSQL refuses, is dropped."""
+    name = name.replace("\x00", "").strip()
+    stem, ext = os.path.splitext(name)
+    if len(ext) > 16:
+        stem, ext = name, ""
+    stem = stem[: max_chars - len(ext)]
+    while stem and len((stem + ext).encode()) > max_bytes:
+        stem = stem[:-1]
+    return (stem or "attachment") + ext
 
 
 def attachments_check(uploads: Sequence[AttachmentUpload]) -> None:
@@ -452,13 +467,14 @@ def message_add(
     )
     _save(message, actor)
     for upload in uploads:
+        filename = attachment_filename(upload.filename)
         attachment = Attachment(
             message=message,
-            filename=upload.filename,
+            filename=filename,
             content_type=upload.content_type,
             size=upload.content.size,
         )
-        attachment.file.save(upload.filename, upload.content, save=False)
+        attachment.file.save(filename, upload.content, save=False)
         _save(attachment, actor)
     event_record(
         ticket=ticket,

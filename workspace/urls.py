@@ -1,5 +1,6 @@
 from django.urls import path
 
+import tickets.converters  # noqa: F401  (registers <ticket_number:…>)
 from workspace import views
 
 app_name = "workspace"
@@ -9,11 +10,13 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("tickets/new/", views.phone_intake_search, name="phone_intake_search"),
     path("tickets/new/<int:customer_id>/", views.phone_intake, name="phone_intake"),
-    path("tickets/<str:number>/", views.ticket_detail, name="ticket"),
+    path("tickets/<ticket_number:number>/", views.ticket_detail, name="ticket"),
     path(
-        "tickets/<str:number>/attachments/<int:attachment_id>/",
+        "tickets/<ticket_number:number>/attachments/<int:attachment_id>/",
         views.attachment_download,
         name="attachment",
     ),
-    path("tickets/<str:number>/<slug:action>/", views.ticket_action, name="ticket_action"),
+    path(
+        "tickets/<ticket_number:number>/<slug:action>/", views.ticket_action, name="ticket_action"
+    ),
 ]

@@ -6,6 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contracts.models import Contact, Customer, Product, Subscription, SupportContract
+from helpdesk.api import IdRelatedField
+from workspace.selectors import mask_email, mask_phone
 
 
 class SupportContractSerializer(serializers.ModelSerializer):
@@ -41,7 +43,7 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 
 class ContactSerializer(serializers.ModelSerializer):
-    customer = serializers.PrimaryKeyRelatedField(
+    customer = IdRelatedField(
         queryset=Customer.objects.none(),
         required=False,
         allow_null=True,
@@ -60,6 +62,17 @@ class ContactSerializer(serializers.ModelSerializer):
         if self.instance is not None and not isinstance(self.instance, list | tuple):
             # The party of a contact never changes (Art. 3.2 ties a person to one tenant).
             self.fields["customer"].read_only = True
+
+    def to_representation(self, contact: Contact) -> dict:
+        """Art. 14: a desk user reads email and phone masked, as on the ticket page, unless it
+        revealed this contact in the workspace; the view names those in the context (None for
+        a reseller, whose own data it is)."""
+        data = super().to_representation(contact)
+        revealed = self.context.get("revealed_contact_ids")
+        if revealed is not None and contact.pk not in revealed:
+            data["email"] = mask_email(data.get("email") or "")
+            data["phone"] = mask_phone(data.get("phone") or "")
+        return data
 
     def validate_name(self, value: str) -> str:
         if not value.strip():

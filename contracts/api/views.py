@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -13,6 +14,7 @@ from contracts.api import selectors
 from contracts.api.serializers import ContactSerializer, CustomerSerializer, SubscriptionSerializer
 from contracts.models import Contact, Subscription
 from helpdesk.api import IdFilter, IsApiCaller, caller_reseller_id
+from workspace.selectors import contacts_revealed_ids
 
 
 class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
@@ -65,6 +67,17 @@ class ContactViewSet(
     def get_queryset(self):
         return selectors.contacts_visible_to(self.request.user).order_by("name", "id")
 
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        user = self.request.user
+        # Art. 14: desk users read contact data masked unless revealed in the workspace.
+        context["revealed_contact_ids"] = (
+            None
+            if caller_reseller_id(user) is not None
+            else contacts_revealed_ids(user=user, now=timezone.now())
+        )
+        return context
+
     def get_serializer(self, *args, **kwargs):
         kwargs.setdefault("context", self.get_serializer_context())
         customers = selectors.customers_visible_to(self.request.user).prefetch_related(None)
@@ -87,7 +100,10 @@ class ContactViewSet(
             reseller_id=reseller_id,
             actor=request.user,
         )
-        return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ContactSerializer(contact, context=serializer.context).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     def update(self, request, *args, **kwargs) -> Response:
         partial = kwargs.pop("partial", False)
@@ -100,7 +116,7 @@ class ContactViewSet(
             if name in ("name", "email", "phone", "is_global_admin")
         }
         contact = services.contact_update(contact=contact, actor=request.user, **changes)
-        return Response(ContactSerializer(contact).data)
+        return Response(ContactSerializer(contact, context=serializer.context).data)
 
 
 class SubscriptionViewSet(viewsets.ReadOnlyModelViewSet):

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contracts.models import Contact, Customer, Subscription
+from helpdesk.api import IdRelatedField
 from sla.api.serializers import ExplanationStepSerializer
 from sla.deadlines import SlaState
 from sla.models import Severity
@@ -137,9 +138,9 @@ class TicketSerializer(serializers.ModelSerializer):
 class TicketCreateSerializer(serializers.Serializer):
     """Input of `POST /tickets/`: the references must be the caller's (else "does_not_exist")."""
 
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
-    subscription = serializers.PrimaryKeyRelatedField(queryset=Subscription.objects.none())
-    requester = serializers.PrimaryKeyRelatedField(
+    customer = IdRelatedField(queryset=Customer.objects.none())
+    subscription = IdRelatedField(queryset=Subscription.objects.none())
+    requester = IdRelatedField(
         queryset=Contact.objects.none(),
         help_text="A global admin (全体管理者) of the customer or its reseller.",
     )

@@ -8,12 +8,12 @@ from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import generics, mixins, serializers, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework import exceptions, generics, mixins, serializers, status, viewsets
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from contracts.api import selectors as contract_selectors
-from helpdesk.api import IsApiCaller, caller_is_desk
+from helpdesk.api import IsApiCaller, SafeJSONParser, caller_is_desk
 from tickets import services
 from tickets.api import services as api_services
 from tickets.api.filters import TicketFilter
@@ -26,7 +26,7 @@ from tickets.api.serializers import (
     TicketUpdateSerializer,
 )
 from tickets.models import Channel
-from tickets.selectors import messages_public
+from tickets.selectors import messages_public, user_is_subcontractor
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -105,8 +105,12 @@ class TicketViewSet(
         ],
     )
     def create(self, request, *args, **kwargs) -> Response:
-        key = _idempotency_key(request)
         user = request.user
+        if user_is_subcontractor(user):
+            # Intake is the distributor's (as in the workspace): a subcontractor works only the
+            # tickets handed to its organisation (Art. 12), and would not see a new one.
+            raise exceptions.PermissionDenied
+        key = _idempotency_key(request)
         serializer = TicketCreateSerializer(
             data=request.data,
             customers=contract_selectors.customers_visible_to(user).prefetch_related(None),
@@ -164,7 +168,7 @@ class TicketMessageListCreateView(generics.ListCreateAPIView):
 
     serializer_class = MessageSerializer
     permission_classes = [IsApiCaller]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
 
     def get_ticket(self):
         return get_object_or_404(
