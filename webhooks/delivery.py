@@ -65,6 +65,9 @@ def _address_refused(address: str) -> bool:
         or ip.is_reserved
         or ip.is_multicast
         or ip.is_unspecified
+        # Shared address space (100.64.0.0/10) is neither private nor global: some clouds
+        # serve instance metadata there (100.100.100.200).
+        or not ip.is_global
     )
 
 
