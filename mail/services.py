@@ -268,15 +268,16 @@ def _reminder_send(*, ticket_id: int, waiting_event_id: int, count: int) -> bool
 
 
 def _inbound_store(
-    *, raw: bytes, parsed: parsing.ParsedMail | None, message_id: str, now: datetime.datetime
+    *, raw: bytes, parsed: parsing.ParsedMail | None, message_id: str, arrived: datetime.datetime
 ) -> InboundMail:
     """The row of a mail, created once per Message-ID in its own transaction: the bytes are
-    safe before anything else is attempted."""
+    safe before anything else is attempted. `received_at` is when the mail reached the
+    mailbox, so a held mail reprocessed later is still submitted then (DOMAIN.md §4)."""
     defaults = {
         "raw": raw,
         "from_address": (parsed.from_address if parsed else "")[:320],
         "subject": (parsed.subject if parsed else "")[:998],
-        "received_at": now,
+        "received_at": arrived,
     }
     try:
         with transaction.atomic():
@@ -299,16 +300,17 @@ def inbound_receive(
     nothing and returns the first one's row. Never raises on a mail's content: a mail that
     cannot be processed is held for an agent with the reason."""
     now = now or timezone.now()
+    arrived = min(delivered_at or now, now)
     try:
         parsed: parsing.ParsedMail | None = parsing.parse(raw)
         message_id = parsed.message_id
     except Exception as error:
         logger.exception("Unparseable mail")
         parsed, message_id = None, parsing.synthetic_message_id(raw)
-        inbound = _inbound_store(raw=raw, parsed=None, message_id=message_id, now=now)
+        inbound = _inbound_store(raw=raw, parsed=None, message_id=message_id, arrived=arrived)
         _inbound_finish(inbound=inbound, status=InboundStatus.HELD, reason=f"parse_error: {error}")
         return inbound
-    inbound = _inbound_store(raw=raw, parsed=parsed, message_id=message_id, now=now)
+    inbound = _inbound_store(raw=raw, parsed=parsed, message_id=message_id, arrived=arrived)
     if inbound.status != InboundStatus.RECEIVED:
         return inbound
     try:
@@ -444,6 +446,21 @@ def inbound_reprocess(
     )
 
 
+# Why a mail was held, as the answer to the sender explains it: who may ask (Art. 3.2), or no
+# subscription / contract in force (Art. 5, 7); anything else is left to an agent's review.
+_HELD_SENDER_REASONS = ("unknown_sender", "not_global_admin", "requester_not_global_admin")
+_HELD_SUBSCRIPTION_REASONS = ("subscription_not_active", "no_active_contract")
+
+
+def _held_reason_kind(reason: str) -> str:
+    code = reason.split(" ", 1)[0]
+    if code in _HELD_SENDER_REASONS:
+        return "sender"
+    if code in _HELD_SUBSCRIPTION_REASONS:
+        return "subscription"
+    return "other"
+
+
 def _hold(
     *, inbound: InboundMail, parsed: parsing.ParsedMail, reason: str, now: datetime.datetime
 ) -> InboundMail:
@@ -468,6 +485,7 @@ def _hold(
             "subject": parsed.subject,
             "sender_name": parsed.from_name,
             "reason": reason,
+            "reason_kind": _held_reason_kind(reason),
         },
         purpose=f"held{inbound.pk}",
         in_reply_to=parsed.message_id,

@@ -220,6 +220,39 @@ def test_a_customer_without_an_active_subscription_is_held(world, frozen):
 
     assert (inbound.status, inbound.reason) == (InboundMail.Status.HELD, "subscription_not_active")
     assert Ticket.objects.count() == 0
+    # and the global admin is told why (Art. 7), not that only global admins may ask
+    [reply] = email_rows()
+    assert reply.payload["to"] == ["yamada@customer-a.example.jp"]
+    assert "第7条" in reply.payload["text"]
+    assert "Art. 7" in reply.payload["text"]
+    assert "第3条3.2" not in reply.payload["text"]
+    assert "第3条3.2" not in reply.payload["html"]
+    assert "global administrator rights" not in reply.payload["text"]
+
+
+def test_a_mail_held_after_a_poller_outage_keeps_its_arrival_for_reprocessing(world, frozen):
+    # given a mail that reached the mailbox at 08:00 JST, polled at 10:05 and held (the
+    # subscription was not active yet)
+    arrived = NOW - datetime.timedelta(hours=2, minutes=5)
+    world.subscription.status = "pending"
+    world.subscription.available_at = None
+    world.subscription.save()
+    inbound = services.inbound_receive(raw=sample("iso2022jp_plain.eml"), delivered_at=arrived)
+    assert inbound.status == InboundMail.Status.HELD
+    assert inbound.received_at == arrived
+
+    # when the subscription is put right and the mail reprocessed
+    world.subscription.status = "active"
+    world.subscription.available_at = arrived - datetime.timedelta(days=30)
+    world.subscription.save()
+    inbound = services.inbound_reprocess(inbound=inbound)
+
+    # then the ticket is submitted when the mail arrived (DOMAIN.md §4), as an unheld one is
+    ticket = inbound.ticket
+    assert inbound.status == InboundMail.Status.TICKET_OPENED
+    assert ticket.submitted_at == arrived
+    assert ticket.received_at == arrived
+    assert ticket.first_response_due == arrived + datetime.timedelta(hours=1)
 
 
 def test_held_replies_are_limited_per_sender_and_day(world, frozen, settings):
