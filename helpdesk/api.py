@@ -324,6 +324,21 @@ class IsApiCaller(BasePermission):
         return caller_reseller_id(user) is not None or caller_is_desk(user)
 
 
+class CanWriteContacts(BasePermission):
+    """Who may change the people of a customer, global-admin flag included (Art. 3.2 decides
+    who may ask for support): a reseller for its own customers, and on the desk only users
+    allowed to change contacts (supervisors, managers, admins), not every agent nor a
+    subcontractor (Art. 12: only what their work needs)."""
+
+    message = _MESSAGES["permission_denied"][0]
+
+    def has_permission(self, request, view) -> bool:
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return True  # reads, and methods the view refuses itself (405)
+        user = request.user
+        return caller_reseller_id(user) is not None or user.has_perm("contracts.change_contact")
+
+
 class IsResellerCaller(BasePermission):
     """Only a reseller API user: resources that belong to one reseller (its webhooks)."""
 

@@ -13,7 +13,7 @@ from contracts import services
 from contracts.api import selectors
 from contracts.api.serializers import ContactSerializer, CustomerSerializer, SubscriptionSerializer
 from contracts.models import Contact, Subscription
-from helpdesk.api import IdFilter, IsApiCaller, caller_reseller_id
+from helpdesk.api import CanWriteContacts, IdFilter, IsApiCaller, caller_reseller_id
 from workspace.selectors import contacts_revealed_ids
 
 
@@ -60,7 +60,7 @@ class ContactViewSet(
     for support (Art. 3.2)."""
 
     serializer_class = ContactSerializer
-    permission_classes = [IsApiCaller]
+    permission_classes = [IsApiCaller, CanWriteContacts]
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = ContactFilter
 

@@ -73,6 +73,11 @@ def agent_client(agent) -> CsrfSessionClient:
 
 
 @pytest.fixture
+def supervisor_client(supervisor) -> CsrfSessionClient:
+    return CsrfSessionClient(supervisor)
+
+
+@pytest.fixture
 def anon_client(db) -> APIClient:
     return APIClient()
 

@@ -61,16 +61,33 @@ def test_reseller_creates_a_contact_of_its_own_without_customer(client_a, resell
     assert contact.history.first().history_user is not None
 
 
-def test_agent_must_name_the_customer(agent_client, world_a):
+def test_a_supervisor_must_name_the_customer(supervisor_client, world_a):
     before = Contact.objects.count()
 
-    response = agent_client.post(
+    response = supervisor_client.post(
         "/api/v1/contacts/", {"name": "誰か", "email": "x@example.jp"}, format="json"
     )
 
     assert response.status_code == 400
     assert response.json()["fields"] == {"customer": ["required"]}
     assert Contact.objects.count() == before
+
+
+def test_only_desk_users_allowed_to_change_contacts_may_write_them(
+    agent_client, supervisor_client, world_a
+):
+    # Art. 3.2: the global-admin flag decides who may ask; a plain agent may not set it.
+    url = f"/api/v1/contacts/{world_a.contact.pk}/"
+    denied = agent_client.patch(url, {"is_global_admin": False}, format="json")
+    world_a.contact.refresh_from_db()
+    assert denied.status_code == 403
+    assert denied.json()["code"] == "permission_denied"
+    assert world_a.contact.is_global_admin is True
+
+    allowed = supervisor_client.patch(url, {"phone": "03-0000-1111"}, format="json")
+    world_a.contact.refresh_from_db()
+    assert allowed.status_code == 200
+    assert world_a.contact.phone == "03-0000-1111"
 
 
 def test_contact_update_cannot_move_it_to_another_customer(client_a, world_a):

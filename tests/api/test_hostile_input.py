@@ -242,8 +242,8 @@ def test_reseller_reads_its_own_contacts_in_full(client_a, world_a):
     assert row["phone"] == world_a.contact.phone
 
 
-def test_agent_patch_answers_masked_data_too(agent_client, world_a):
-    response = agent_client.patch(
+def test_a_desk_patch_answers_masked_data_too(supervisor_client, world_a):
+    response = supervisor_client.patch(
         f"/api/v1/contacts/{world_a.contact.pk}/", {"name": "改名"}, format="json"
     )
 
