@@ -39,7 +39,7 @@ from notifications.models import Notification, OutboxMessage
 from notifications.services import outbox_dispatch_on_commit
 from sla import selectors as sla_selectors
 from sla.models import EscalationRule, Severity
-from tickets.events import events_fan_out
+from tickets.events import event_record, events_fan_out
 from tickets.models import OPEN_STATUSES, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -599,6 +599,31 @@ def at_risk_warn(
 ) -> SweepResult:
     """Send the one at-risk warning of every ticket whose warning time has come."""
     return _sweep(tickets_at_risk_due, "at_risk_at", _warn, now, budget_seconds)
+
+
+def breach_record_on_late_response(*, ticket: Ticket, now: datetime.datetime) -> bool:
+    """A first response after a deadline the sweep had not marked yet (the worker was down, or
+    the reply came in the seconds before its check): the breach goes on record as the sweep
+    would have written it — same event key, so neither can add a second — but nobody is
+    alerted and no level fires, since the ticket has just been answered. The caller holds the
+    ticket's row lock and saves the ticket."""
+    due = ticket.first_response_due
+    if ticket.breached_at is not None or due is None or now <= due:
+        return False
+    ticket.breached_at = due
+    ticket.next_escalation_at = None
+    event_record(
+        ticket=ticket,
+        kind=Kind.BREACHED,
+        data={
+            "first_response_due": due.isoformat(),
+            "breached_at": due.isoformat(),
+            "delay_seconds": round((now - due).total_seconds(), 3),
+            "recorded_by": "first_response",
+        },
+        dedup_key=f"breached:{_stamp(due)}",
+    )
+    return True
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from contracts.models import Contact, Customer, Subscription
 from contracts.selectors import contract_for
+from sla import escalation
 from sla import services as sla_services
 from tickets import eligibility
 from tickets.events import event_record
@@ -488,6 +489,8 @@ def message_add(
         ticket.first_responded_at = now
         ticket.next_escalation_at = None  # a first response stops further levels
         changed = True
+        # A late answer the sweep had not caught still leaves the breach on record.
+        escalation.breach_record_on_late_response(ticket=ticket, now=now)
         event_record(
             ticket=ticket,
             kind=Kind.FIRST_RESPONSE,
@@ -502,7 +505,15 @@ def message_add(
     if changed:
         _save(ticket, actor)
 
-    if move_status and ticket.is_open:
+    if (
+        move_status
+        and kind == Message.Kind.CUSTOMER
+        and ticket.status in (Status.RESOLVED, Status.CLOSED)
+    ):
+        # The customer writes again on a finished ticket: it goes back to the desk's queue
+        # rather than sitting unseen (a refusal stands; an agent may reopen it).
+        ticket_transition(ticket=ticket, to=Status.IN_PROGRESS, actor=actor, now=now)
+    elif move_status and ticket.is_open:
         target = None
         if kind == Message.Kind.REPLY and message.requests_information:
             target = Status.WAITING_ON_CUSTOMER

@@ -108,12 +108,12 @@ def test_a_digit_string_reference_still_works_for_form_posts(client_a, world_a):
     "path",
     ["/api/v1/tickets/CS-2026%00/", "/api/v1/tickets/CS-2026%00/messages/"],
 )
-def test_a_nul_byte_in_a_ticket_number_is_not_found(client_a, world_a, path):
+def test_a_nul_byte_in_a_ticket_number_is_refused(client_a, world_a, path):
     # PostgreSQL refuses NUL in a string literal: the lookup must not reach it
     response = client_a.get(path)
 
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_characters"
 
 
 def test_a_nul_byte_in_a_ticket_number_of_a_message_post_changes_nothing(client_a, world_a):
@@ -123,7 +123,7 @@ def test_a_nul_byte_in_a_ticket_number_of_a_message_post_changes_nothing(client_
         "/api/v1/tickets/CS-2026%00/messages/", {"body": "こんにちは"}, format="json"
     )
 
-    assert response.status_code == 404
+    assert response.status_code == 400
     assert Message.objects.count() == before
 
 

@@ -20,13 +20,13 @@ pytestmark = pytest.mark.django_db
         ("post", "/tickets/CS-2026%00/note/"),
     ],
 )
-def test_a_nul_byte_in_a_ticket_number_is_not_found(agent_client, ticket, method, path):
+def test_a_nul_byte_in_a_ticket_number_is_refused(agent_client, ticket, method, path):
     # PostgreSQL refuses NUL in a string literal: the lookup must not reach it
     before = (Message.objects.count(), ticket.assignee_id)
 
     response = getattr(agent_client, method)(path, {"note-body": "メモ"})
 
-    assert response.status_code == 404
+    assert response.status_code == 400
     ticket.refresh_from_db()
     assert (Message.objects.count(), ticket.assignee_id) == before
 
