@@ -70,6 +70,10 @@ class ContactViewSet(
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()
         user = self.request.user
+        if getattr(self, "swagger_fake_view", False) or not user.is_authenticated:
+            # Schema generation (no caller): nothing is revealed.
+            context["revealed_contact_ids"] = frozenset()
+            return context
         # Art. 14: desk users read contact data masked unless revealed in the workspace.
         context["revealed_contact_ids"] = (
             None
