@@ -1,0 +1,38 @@
+"""Settings from the environment: production refuses to start without a secret, in one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_without_a_secret_key_stops_with_one_readable_line():
+    result = _manage("check")
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "configuration error: DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is not 1."
+    ]
+
+
+def test_development_runs_with_the_dev_key():
+    result = _manage("check", DJANGO_DEBUG="1")
+
+    assert result.returncode == 0, result.stderr
