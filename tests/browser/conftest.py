@@ -67,7 +67,8 @@ def log_in(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("ユーザー名").fill(username)
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url("**/")
+    # The login page's own URL matches "**/" too: wait for the signed-in page instead.
+    page.locator("form.logout-form").wait_for()
 
 
 # The subcontractor personas of the workspace tests.

@@ -14,6 +14,8 @@ from tickets.services import ticket_assign
 from workspace.templatetags.workspace import jst
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# Auto-retrying assertions: a click that navigates returns before the next page is there.
+expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
 
 
 def _ticket(customer, **kwargs) -> Ticket:
@@ -54,6 +56,7 @@ def test_breached_ticket_comes_first_in_the_breached_queue(
     # When the agent logs in and opens 期限超過
     log_in(page, agent.username)
     page.locator('.queue-nav a[data-queue="breached"]').click()
+    page.wait_for_url("**/?queue=breached*")
     # Then the ticket with the earliest missed deadline is first, and the running one absent
     rows = page.locator("table.tickets tbody tr")
     assert rows.nth(0).get_attribute("data-number") == breached.number
@@ -64,6 +67,7 @@ def test_breached_ticket_comes_first_in_the_breached_queue(
     assert "超過" in rows.nth(0).locator(".countdown").inner_text()
     screenshot(page, "queue-breached")
     page.locator('.queue-nav a[data-queue="open"]').click()
+    page.wait_for_url("**/?queue=open*")
     screenshot(page, "queue-open")
 
 
@@ -131,7 +135,7 @@ def test_severity_change_without_reason_keeps_what_was_typed(page, agent, runnin
     page.get_by_label("新しい重大度").select_option("critical")
     page.get_by_label("変更理由").fill("   ")
     page.locator("#action-severity button[type=submit]").click()
-    assert page.locator("#action-severity .field-error").count() == 1
+    expect(page.locator("#action-severity .field-error")).to_have_count(1)
     assert page.get_by_label("新しい重大度").input_value() == "critical"
     running.refresh_from_db()
     assert running.severity == "high"
@@ -177,7 +181,7 @@ def test_supervisor_dashboard_shows_breaches_and_the_on_time_chart(
 ):
     log_in(page, supervisor.username)
     page.get_by_role("link", name="ダッシュボード").click()
-    assert page.get_by_role("heading", name="スーパーバイザー ダッシュボード").is_visible()
+    expect(page.get_by_role("heading", name="スーパーバイザー ダッシュボード")).to_be_visible()
     assert breached.number in page.locator("section", has_text="本日の期限超過").inner_text()
     assert page.locator("#on-time-overall").inner_text().startswith("0.0%")
     assert page.locator("svg.chart rect.chart-track").count() == 1
