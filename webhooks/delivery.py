@@ -11,12 +11,17 @@ Each request is signed with HMAC-SHA256 over "<timestamp>.<body>" with the webho
 A receiver recomputes the signature and refuses timestamps older than a few minutes
 (`signature_verify`). Any answer other than 2xx, a timeout or a network error raises
 `DeliveryError`, and the dispatcher retries with backoff; redirects are not followed.
+
+Private networks are refused twice: by name before the request (`url_problem`, a clear error),
+and by the address the socket actually connected to, so a host name that resolves to a public
+address for the check and to 127.0.0.1 for the connection (DNS rebinding) reaches nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import socket
@@ -105,13 +110,54 @@ def url_problem(url: str, *, resolve: bool = False) -> str | None:
     return None
 
 
+class PrivateAddressRefused(OSError):
+    """The connection reached an address inside a private network."""
+
+
+def _connect_checked(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+    """socket.create_connection, then the peer's address checked: the address connected to is
+    the one that counts, whatever the name resolved to a moment earlier."""
+    sock = socket.create_connection(address, *args, **kwargs)
+    if not settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS:
+        peer = str(sock.getpeername()[0])
+        if _address_refused(peer.split("%", 1)[0]):
+            sock.close()
+            raise PrivateAddressRefused(f"private_address: {peer}")
+    return sock
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _connect_checked
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _connect_checked
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_CheckedHTTPConnection, req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_CheckedHTTPSConnection, req, context=self._context)  # type: ignore[attr-defined]
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None
 
 
-# Direct connections only (no proxy from the environment), and no redirects.
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+# Direct connections only (no proxy from the environment), no redirects, and every
+# connection's address checked.
+_opener = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), _NoRedirect(), _CheckedHTTPHandler(), _CheckedHTTPSHandler()
+)
 
 
 def deliver(payload: dict[str, Any]) -> None:
@@ -154,10 +200,11 @@ def deliver(payload: dict[str, Any]) -> None:
     except urllib.error.HTTPError as error:
         status = error.code
     except (urllib.error.URLError, OSError, ValueError) as error:
+        refused = isinstance(getattr(error, "reason", error), PrivateAddressRefused)
         delivery_record_attempt(
             delivery_uuid=delivery_uuid,
             outcome=Outcome.FAILED_ATTEMPT,
-            error=f"{type(error).__name__}: {error}",
+            error="private_address" if refused else f"{type(error).__name__}: {error}",
         )
         raise DeliveryError(f"webhook {webhook.pk}: {error}") from error
     if 200 <= status < 300:

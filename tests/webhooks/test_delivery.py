@@ -4,6 +4,7 @@ the outbox dispatcher."""
 from __future__ import annotations
 
 import json
+import socket
 import time
 
 import pytest
@@ -162,3 +163,31 @@ def test_dispatcher_retries_with_backoff_then_delivers(queued, receiver, local_t
     # the same delivery id on every attempt: receivers deduplicate on it
     assert {r.headers["X-Helpdesk-Delivery"] for r in receiver.requests} == {str(recorded.uuid)}
     assert abs(int(receiver.requests[1].headers["X-Helpdesk-Timestamp"]) - time.time()) < 60
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_dns_rebinding_reaches_nothing(scheme, queued, receiver, webhook_a, settings, monkeypatch):
+    """The name resolves to a public address for the check and to 127.0.0.1 for the
+    connection: the address actually connected to is refused, and the receiver gets nothing."""
+    settings.WEBHOOK_ALLOW_HTTP = True
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    port = int(receiver.url.rsplit(":", 1)[1].split("/")[0])
+    webhook_a.url = f"{scheme}://hooks.rebind.test:{port}/hooks"
+    webhook_a.save()
+    real_getaddrinfo = socket.getaddrinfo
+    answers = iter(["93.184.216.34"])
+
+    def rebinding_dns(host, *args, **kwargs):
+        if host != "hooks.rebind.test":
+            return real_getaddrinfo(host, *args, **kwargs)
+        address = next(answers, "127.0.0.1")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+
+    with pytest.raises(channels.DeliveryError, match="private_address"):
+        deliver(queued.payload)
+
+    assert receiver.requests == []
+    attempt = WebhookDelivery.objects.get(uuid=queued.payload["delivery"])
+    assert (attempt.outcome, attempt.last_error) == ("failed_attempt", "private_address")
