@@ -6,6 +6,7 @@ from __future__ import annotations
 from io import StringIO
 from pathlib import Path
 
+import environ
 import pytest
 import yaml
 from django.contrib import admin
@@ -111,3 +112,6 @@ def test_docker_compose_names_the_five_services_with_healthchecks():
     for name in ("web", "worker", "beat"):
         env = services[name]["environment"]
         assert "DATABASE_URL" in env and "REDIS_URL" in env
+    # Throttling counts per token across gunicorn's workers only with a shared cache.
+    cache = environ.Env.cache_url_config(services["web"]["environment"]["CACHE_URL"])
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
