@@ -808,6 +808,9 @@ class SlaState(StrEnum):
     AT_RISK = "at_risk"
     MET = "met"
     BREACHED = "breached"
+    # Finished (resolved or closed) without a first response, before the deadline: the clock
+    # stopped with nothing owed. Finished after the deadline is still a breach.
+    STOPPED = "stopped"
 
 
 def at_risk_from(
@@ -840,12 +843,14 @@ def sla_state(
     at_risk_share: float = 0.75,
     critical_at_risk_minutes: int | None = None,
     breached_at: datetime | None = None,
+    stopped_at: datetime | None = None,
 ) -> SlaState:
     """Where the first-response clock stands at `now`.
 
     No deadline: NO_COMMITMENT (DOMAIN.md point 7, never a breach). Responded: MET when on or
     before the deadline, else BREACHED. Not responded: BREACHED from the deadline on (or once a
-    breach was recorded in `breached_at`), AT_RISK from `at_risk_from`, else RUNNING.
+    breach was recorded in `breached_at`); finished without a response at `stopped_at` before
+    the deadline: STOPPED; else AT_RISK from `at_risk_from`, else RUNNING.
     """
     if first_response_due is None:
         return SlaState.NO_COMMITMENT
@@ -858,7 +863,12 @@ def sla_state(
         return SlaState.MET if first_responded_at.astimezone(UTC) <= due else SlaState.BREACHED
     _require_aware(now, "now")
     now_utc = now.astimezone(UTC)
-    if breached_at is not None or now_utc >= due:
+    if breached_at is not None:
+        return SlaState.BREACHED
+    if stopped_at is not None:
+        _require_aware(stopped_at, "stopped_at")
+        return SlaState.STOPPED if stopped_at.astimezone(UTC) < due else SlaState.BREACHED
+    if now_utc >= due:
         return SlaState.BREACHED
     latest_before_due = (
         timedelta(minutes=critical_at_risk_minutes)

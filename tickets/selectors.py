@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from accounts.models import Organisation
 from accounts.roles import Role
@@ -121,6 +121,19 @@ def ticket_sla_state(*, ticket: Ticket, now: datetime.datetime) -> deadlines.Sla
         if ticket.severity == Severity.CRITICAL
         else None,
         breached_at=ticket.breached_at,
+        stopped_at=ticket.resolved_at or ticket.closed_at,
+    )
+
+
+def q_stopped_before_due() -> Q:
+    """Finished (resolved, or closed without being resolved) before the first-response
+    deadline and never answered: SlaState.STOPPED, owed nothing (`ticket_sla_state`)."""
+    due = F("first_response_due")
+    return Q(
+        first_responded_at__isnull=True, first_response_due__isnull=False, breached_at__isnull=True
+    ) & (
+        Q(resolved_at__isnull=False, resolved_at__lt=due)
+        | Q(resolved_at__isnull=True, closed_at__isnull=False, closed_at__lt=due)
     )
 
 

@@ -25,7 +25,12 @@ from accounts.roles import AGENT_ROLES
 from contracts.models import Contact, Customer, Reseller, Subscription
 from sla.models import Severity
 from tickets.models import OPEN_STATUSES, Message, Status, Ticket, TicketEvent
-from tickets.selectors import messages_all, ticket_sla_state, tickets_visible_to
+from tickets.selectors import (
+    messages_all,
+    q_stopped_before_due,
+    ticket_sla_state,
+    tickets_visible_to,
+)
 from workspace.models import ContactReveal
 
 User = get_user_model()
@@ -348,7 +353,8 @@ def dashboard_for(*, user, now: datetime.datetime, list_limit: int = 20) -> Dash
     first-response share (overall and per reseller), in a constant number of queries.
 
     Judged this month: tickets whose deadline fell in the month (JST) and is decided — answered,
-    or past due. A ticket with no commitment is never judged (DOMAIN.md point 7)."""
+    or past due. A ticket with no commitment is never judged (DOMAIN.md point 7), nor one
+    finished before its deadline without a response (SlaState.STOPPED)."""
     visible = tickets_visible_to(user)
     matrix: dict[str, dict[str, int]] = {status: {} for status in Status.values}
     totals: dict[str, int] = dict.fromkeys(Status.values, 0)
@@ -367,6 +373,7 @@ def dashboard_for(*, user, now: datetime.datetime, list_limit: int = 20) -> Dash
             Q(first_responded_at__isnull=True) | Q(first_responded_at__gt=F("first_response_due"))
         )
         .exclude(status=Status.REFUSED)
+        .exclude(q_stopped_before_due())
         .order_by("first_response_due")[:list_limit]
     )
     at_risk = list(visible.filter(_at_risk_q(now)).order_by("first_response_due")[:list_limit])
@@ -377,6 +384,8 @@ def dashboard_for(*, user, now: datetime.datetime, list_limit: int = 20) -> Dash
     judged = visible.filter(
         first_response_due__gte=month_start, first_response_due__lt=next_month
     ).filter(Q(first_responded_at__isnull=False) | Q(first_response_due__lte=now))
+    # Finished before its deadline without a response: nothing was owed, nothing is judged.
+    judged = judged.exclude(q_stopped_before_due())
     on_time = Q(first_responded_at__isnull=False, first_responded_at__lte=F("first_response_due"))
     per_reseller = (
         judged.order_by()

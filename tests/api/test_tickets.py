@@ -236,6 +236,30 @@ def sla_zoo(world_a):
                 world_a, severity="critical", submitted_at=now - hour / 6, breached_at=now
             ),
             "no_commitment": _ticket(world_a, severity="non_critical", submitted_at=now - hour),
+            # Closed without a response: before the deadline (since passed), before the
+            # deadline (still ahead, past the warning point), and after it.
+            "stopped_before_due": _ticket(
+                world_a,
+                severity="critical",
+                submitted_at=now - 2 * hour,
+                status="closed",
+                closed_at=now - 1.5 * hour,
+            ),
+            "stopped_due_ahead": _ticket(
+                world_a,
+                severity="critical",
+                submitted_at=now - hour * 50 / 60,
+                status="resolved",
+                resolved_at=now - hour / 60,
+            ),
+            "breached_closed_late": _ticket(
+                world_a,
+                severity="critical",
+                submitted_at=now - 3 * hour,
+                status="closed",
+                resolved_at=now - 1.5 * hour,
+                closed_at=now - hour,
+            ),
         }
     return now, zoo
 
@@ -274,7 +298,9 @@ def test_filters_and_ordering(client_a, sla_zoo, world_a):
     now, zoo = sla_zoo
     services.ticket_close(ticket=zoo["met"])
     with time_machine.travel(now, tick=False):
-        assert _numbers(client_a, "status=closed") == {zoo["met"].number}
+        assert _numbers(client_a, "status=closed") == {
+            zoo[name].number for name in ("met", "stopped_before_due", "breached_closed_late")
+        }
         assert _numbers(client_a, "severity=non_critical") == {zoo["no_commitment"].number}
         assert zoo["running"].number in _numbers(client_a, f"customer={world_a.customer.pk}")
         assert _numbers(client_a, "channel=phone") == set()

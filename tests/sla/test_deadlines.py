@@ -805,6 +805,51 @@ DUE = jst(2026, 6, 9, 11, 0)
         ),
         # Another offset for `now`: 10:50 JST is 01:50 UTC.
         (datetime(2026, 6, 9, 1, 50, tzinfo=UTC), DUE, None, {}, SlaState.AT_RISK),
+        # Finished without a response: before the deadline the clock stopped with nothing owed,
+        # whether the deadline has passed since or not; on or after it, a breach all the same.
+        (
+            jst(2026, 6, 9, 10, 50),
+            DUE,
+            None,
+            {"stopped_at": jst(2026, 6, 9, 10, 40)},
+            SlaState.STOPPED,
+        ),
+        (
+            jst(2026, 6, 10, 9, 0),
+            DUE,
+            None,
+            {"stopped_at": jst(2026, 6, 9, 10, 59, 59)},
+            SlaState.STOPPED,
+        ),
+        (
+            jst(2026, 6, 10, 9, 0),
+            DUE,
+            None,
+            {"stopped_at": jst(2026, 6, 9, 11, 0)},
+            SlaState.BREACHED,
+        ),
+        (
+            jst(2026, 6, 10, 9, 0),
+            DUE,
+            None,
+            {"stopped_at": jst(2026, 6, 9, 10, 40), "breached_at": jst(2026, 6, 9, 10, 30)},
+            SlaState.BREACHED,
+        ),
+        # A response before finishing decides, as always.
+        (
+            jst(2026, 6, 10, 9, 0),
+            DUE,
+            jst(2026, 6, 9, 11, 30),
+            {"stopped_at": jst(2026, 6, 9, 12, 0)},
+            SlaState.BREACHED,
+        ),
+        (
+            jst(2026, 6, 10, 9, 0),
+            None,
+            None,
+            {"stopped_at": jst(2026, 6, 9, 10, 40)},
+            SlaState.NO_COMMITMENT,
+        ),
     ],
 )
 def test_sla_state(

@@ -198,7 +198,10 @@ def test_severity_change_of_an_unanswered_resolved_ticket_recomputes_too(agent):
     assert ticket.received_at == jst(2026, 6, 15, 10, 40)
     assert ticket.first_response_due == jst(2026, 6, 15, 11, 40)
     assert ticket.at_risk_at == jst(2026, 6, 15, 11, 25)
-    assert ticket_sla_state(ticket=ticket, now=jst(2026, 6, 15, 10, 41)) == "running"
+    # And, resolved without a response, its clock shows stopped, not running: the sweeps chase
+    # open tickets only
+    assert ticket_sla_state(ticket=ticket, now=jst(2026, 6, 15, 10, 41)) == "stopped"
+    assert ticket_sla_state(ticket=ticket, now=jst(2026, 6, 15, 12)) == "stopped"
 
 
 def test_confirming_the_triage_severity_clears_the_flag_and_keeps_the_deadline(agent):

@@ -10,7 +10,7 @@ import time_machine
 from tests.factories import CustomerFactory, UserFactory
 from tests.workspace.conftest import NOW, make_ticket
 from tickets.selectors import tickets_at_risk, tickets_breached
-from tickets.services import message_add, ticket_assign
+from tickets.services import message_add, ticket_assign, ticket_close
 from workspace import selectors
 from workspace.selectors import QueueFilters
 
@@ -168,6 +168,25 @@ def test_dashboard_figures(mixed, supervisor, agent):
     assert dashboard.matrix["in_progress"] == {"critical": 1}
     chart = selectors.share_chart(dashboard.share_by_reseller)
     assert [bar.width for bar in chart["bars"]] == [120]
+
+
+def test_dashboard_neither_judges_nor_lists_a_ticket_closed_before_its_deadline(
+    frozen, customer_a, supervisor
+):
+    # Given a 重大 ticket closed at the reseller's request 30 minutes after receipt, unanswered,
+    # and one closed unanswered after its deadline had passed
+    closed_early = make_ticket(customer_a, severity="critical", submitted_at=NOW - 2 * HOUR)
+    closed_late = make_ticket(customer_a, severity="critical", submitted_at=NOW - 3 * HOUR)
+    with time_machine.travel(NOW - 1.5 * HOUR, tick=False):
+        ticket_close(ticket=closed_early)
+    with time_machine.travel(NOW - HOUR, tick=False):
+        ticket_close(ticket=closed_late)
+
+    dashboard = selectors.dashboard_for(user=supervisor, now=NOW)
+
+    # Then only the late one is a breach of today and judged (late) in the month's share
+    assert [t.number for t in dashboard.breached_today] == [closed_late.number]
+    assert (dashboard.share_overall.total, dashboard.share_overall.on_time) == (1, 0)
 
 
 def test_agents_all_lists_desk_users_only(agent, supervisor, reseller_a_user):

@@ -11,18 +11,23 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
 from sla.models import Severity
 from tickets.models import Ticket
-from tickets.selectors import tickets_visible_to
+from tickets.selectors import q_stopped_before_due, tickets_visible_to
 
 
 def q_breached(*, now: datetime.datetime) -> Q:
-    """BREACHED: answered after the deadline, or unanswered and past it (or marked)."""
+    """BREACHED: answered after the deadline, or unanswered and past it (or marked), unless
+    finished before it without a response (STOPPED)."""
     answered_late = Q(
         first_responded_at__isnull=False, first_responded_at__gt=F("first_response_due")
     )
     unanswered_late = Q(first_responded_at__isnull=True) & (
         Q(breached_at__isnull=False) | Q(first_response_due__lte=now)
     )
-    return Q(first_response_due__isnull=False) & (answered_late | unanswered_late)
+    return (
+        Q(first_response_due__isnull=False)
+        & (answered_late | unanswered_late)
+        & ~q_stopped_before_due()
+    )
 
 
 def q_not_breached(*, now: datetime.datetime) -> Q:
@@ -31,12 +36,16 @@ def q_not_breached(*, now: datetime.datetime) -> Q:
         Q(first_response_due__isnull=True)
         | Q(first_responded_at__isnull=False, first_responded_at__lte=F("first_response_due"))
         | Q(first_responded_at__isnull=True, breached_at__isnull=True, first_response_due__gt=now)
+        | q_stopped_before_due()
     )
 
 
 def q_at_risk(*, now: datetime.datetime) -> Q:
-    """AT_RISK: unanswered, not breached, past the warning point stored on the ticket."""
+    """AT_RISK: open (never finished), unanswered, not breached, past the warning point stored
+    on the ticket."""
     return Q(
+        resolved_at__isnull=True,
+        closed_at__isnull=True,
         first_response_due__gt=now,
         first_responded_at__isnull=True,
         breached_at__isnull=True,
@@ -52,6 +61,8 @@ def q_not_at_risk(*, now: datetime.datetime) -> Q:
         | Q(breached_at__isnull=False)
         | Q(at_risk_at__isnull=True)
         | Q(at_risk_at__gt=now)
+        | Q(resolved_at__isnull=False)
+        | Q(closed_at__isnull=False)
     )
 
 

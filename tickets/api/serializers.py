@@ -41,7 +41,10 @@ class TicketSerializer(serializers.ModelSerializer):
     subscription = SubscriptionRefSerializer(read_only=True)
     requester = NamedRefSerializer(read_only=True)
     sla_state = serializers.SerializerMethodField(
-        help_text="no_commitment (確約なし) | running | at_risk | met | breached"
+        help_text=(
+            "no_commitment (確約なし) | running | at_risk | met | breached | stopped "
+            "(resolved or closed before the deadline without a response)"
+        )
     )
     sla_margin_seconds = serializers.SerializerMethodField(
         help_text="Deadline minus the first response (or now while unanswered); negative = late."

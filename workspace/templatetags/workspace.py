@@ -24,6 +24,7 @@ SLA_LABELS = {
     SlaState.AT_RISK: _("期限間近"),
     SlaState.MET: _("期限内に応答済み"),
     SlaState.BREACHED: _("期限超過"),
+    SlaState.STOPPED: _("応答前に終了"),
 }
 
 
