@@ -193,6 +193,32 @@ def ticket_open_idempotent(*, idempotency_key: str, **kwargs) -> tuple[Ticket, b
         return existing, False
 
 
+def _clock_restart(ticket: Ticket, now: datetime.datetime) -> None:
+    """A new first-response clock as if the ticket were received at `now`, under the same
+    contract and policy (DOMAIN.md §9): a breach or warning of the old clock does not carry
+    over."""
+    fields = sla_services.deadline_fields(
+        submitted_at=now, plan=ticket.plan, severity=ticket.severity, policy_id=ticket.policy_id
+    )
+    fields.apply(ticket)
+    ticket.breached_at = None
+    ticket.at_risk_notified_at = None
+    ticket.escalation_level = 0
+    ticket.next_escalation_at = None
+
+
+def _clock_stopped_in_time(ticket: Ticket) -> bool:
+    """Finished without a response before its deadline (SlaState.STOPPED)."""
+    stopped_at = ticket.resolved_at or ticket.closed_at
+    return (
+        ticket.first_responded_at is None
+        and ticket.breached_at is None
+        and ticket.first_response_due is not None
+        and stopped_at is not None
+        and stopped_at < ticket.first_response_due
+    )
+
+
 def _stamp_status(ticket: Ticket, target: str, now: datetime.datetime) -> None:
     if target == Status.RESOLVED:
         ticket.resolved_at = now
@@ -225,17 +251,28 @@ def ticket_transition(
             fields={"status": [InvalidTransition.code]},
         )
     previous = ticket.status
+    data: dict[str, object] = {"from": previous, "to": to, "note": note}
+    # Reopened unanswered after its clock stopped in time, and the deadline has passed since:
+    # nothing was owed while it was finished, so a new clock starts now (as §9 does for a
+    # severity change). A deadline still ahead stands.
+    restart = (
+        to == Status.IN_PROGRESS
+        and previous in (Status.RESOLVED, Status.CLOSED)
+        and _clock_stopped_in_time(ticket)
+        and ticket.first_response_due <= now
+    )
     _stamp_status(ticket, to, now)
     ticket.status = to
     for field, value in (changes or {}).items():
         setattr(ticket, field, value)
+    if restart:
+        data["previous_due"] = ticket.first_response_due.isoformat()
+        _clock_restart(ticket, now)
+        data["first_response_due"] = (
+            ticket.first_response_due.isoformat() if ticket.first_response_due else None
+        )
     _save(ticket, actor)
-    event_record(
-        ticket=ticket,
-        kind=Kind.STATUS_CHANGED,
-        actor=actor,
-        data={"from": previous, "to": to, "note": note},
-    )
+    event_record(ticket=ticket, kind=Kind.STATUS_CHANGED, actor=actor, data=data)
     return ticket
 
 
@@ -368,15 +405,7 @@ def ticket_change_severity(
     ticket.severity = severity
     ticket.needs_triage = False
     if ticket.first_responded_at is None:
-        fields = sla_services.deadline_fields(
-            submitted_at=now, plan=ticket.plan, severity=severity, policy_id=ticket.policy_id
-        )
-        fields.apply(ticket)
-        # A new clock: a breach or warning of the old one does not carry over.
-        ticket.breached_at = None
-        ticket.at_risk_notified_at = None
-        ticket.escalation_level = 0
-        ticket.next_escalation_at = None
+        _clock_restart(ticket, now)
     _save(ticket, actor)
     event_record(
         ticket=ticket,

@@ -11,11 +11,18 @@ import time_machine
 from django.conf import settings
 
 from sla import deadlines, selectors
+from sla.escalation import breaches_mark, escalations_fire
 from sla.models import Closure, HolidayOverride, PolicyRule, SupportPolicy
 from tests.sla.support import jst, open_ticket
 from tickets.models import Channel, Message, Ticket, TicketEvent
 from tickets.selectors import ticket_sla_state
-from tickets.services import message_add, ticket_change_severity, ticket_resolve
+from tickets.services import (
+    message_add,
+    ticket_change_severity,
+    ticket_close,
+    ticket_reopen,
+    ticket_resolve,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -415,3 +422,67 @@ def test_sla_fields_are_the_same_when_the_server_runs_in_utc(settings):
         jst(2026, 5, 2, 13),
     )
     assert late.received_at == jst(2026, 5, 7, 9)
+
+
+# --- a clock stopped by finishing the ticket, and the reopening -------------------------------
+
+
+def _closed_unanswered(*, submitted_at, closed_at) -> Ticket:
+    """重大 on 24x365 (due one hour after submission), closed at `closed_at`, never answered."""
+    ticket = open_ticket(plan=TWENTY_FOUR_SEVEN, severity="critical", submitted_at=submitted_at)
+    with time_machine.travel(closed_at, tick=False):
+        return ticket_close(ticket=ticket)
+
+
+def test_reopened_after_its_stopped_clock_expired_gets_a_new_clock():
+    # Given a 重大 ticket closed ten minutes after filing, unanswered, due at 11:00
+    ticket = _closed_unanswered(
+        submitted_at=jst(2026, 6, 15, 10), closed_at=jst(2026, 6, 15, 10, 10)
+    )
+    assert ticket_sla_state(ticket=ticket, now=jst(2026, 6, 15, 12)) == "stopped"
+
+    # When the customer reopens it the next day
+    reopened_at = jst(2026, 6, 16, 9, 30)
+    with time_machine.travel(reopened_at, tick=False):
+        ticket_reopen(ticket=ticket)
+        # Then a new hour runs from the reopening; the sweeps see nothing due
+        assert breaches_mark(now=reopened_at).tickets == 0
+        assert escalations_fire(now=reopened_at).tickets == 0
+
+    ticket.refresh_from_db()
+    assert ticket.received_at == reopened_at
+    assert ticket.first_response_due == jst(2026, 6, 16, 10, 30)
+    assert (ticket.breached_at, ticket.escalation_level) == (None, 0)
+    assert ticket_sla_state(ticket=ticket, now=reopened_at) == "running"
+    event = ticket.events.filter(kind=TicketEvent.Kind.STATUS_CHANGED).latest("id")
+    parse = datetime.datetime.fromisoformat
+    assert parse(event.data["previous_due"]) == jst(2026, 6, 15, 11)
+    assert parse(event.data["first_response_due"]) == jst(2026, 6, 16, 10, 30)
+
+
+def test_reopened_before_its_deadline_keeps_it():
+    ticket = _closed_unanswered(
+        submitted_at=jst(2026, 6, 15, 10), closed_at=jst(2026, 6, 15, 10, 10)
+    )
+
+    with time_machine.travel(jst(2026, 6, 15, 10, 20), tick=False):
+        ticket_reopen(ticket=ticket)
+
+    ticket.refresh_from_db()
+    assert ticket.first_response_due == jst(2026, 6, 15, 11)
+    assert ticket.received_at == jst(2026, 6, 15, 10)
+    assert ticket_sla_state(ticket=ticket, now=jst(2026, 6, 15, 10, 20)) == "running"
+
+
+def test_closed_after_its_deadline_stays_breached_when_reopened():
+    ticket = _closed_unanswered(
+        submitted_at=jst(2026, 6, 15, 10), closed_at=jst(2026, 6, 15, 11, 5)
+    )
+    assert ticket_sla_state(ticket=ticket, now=jst(2026, 6, 15, 12)) == "breached"
+
+    with time_machine.travel(jst(2026, 6, 16, 9, 30), tick=False):
+        ticket_reopen(ticket=ticket)
+
+    ticket.refresh_from_db()
+    assert ticket.first_response_due == jst(2026, 6, 15, 11)
+    assert ticket_sla_state(ticket=ticket, now=jst(2026, 6, 16, 9, 30)) == "breached"
