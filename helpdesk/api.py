@@ -432,6 +432,11 @@ def _urlpatterns() -> list:
             name="ticket-messages",
         ),
         path(
+            "tickets/<ticket_number:number>/attachments/<int:attachment_id>/",
+            ticket_views.TicketAttachmentDownloadView.as_view(),
+            name="ticket-attachment",
+        ),
+        path(
             "webhooks/<int:webhook_id>/deliveries/",
             webhook_views.WebhookDeliveryListView.as_view(),
             name="webhook-deliveries",

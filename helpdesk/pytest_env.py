@@ -6,7 +6,10 @@ development server, with a test-only secret unless the environment provides its 
 eagerly in the test process (no broker): the live worker tests start their own celery
 processes on Redis. DATABASE_URL is kept, so the same command runs on SQLite or PostgreSQL."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ["DJANGO_DEBUG"] = "0"
 for name in ("REDIS_URL", "CACHE_URL", "EMAIL_BACKEND"):
@@ -15,3 +18,6 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-product
 os.environ["ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
 os.environ["SECURE_SSL_REDIRECT"] = "0"
 os.environ["STATIC_MANIFEST"] = "0"
+# Files the tests upload land in a folder of this run, never the developer's media/.
+os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="helpdesk-test-media-")
+atexit.register(shutil.rmtree, os.environ["MEDIA_ROOT"], ignore_errors=True)

@@ -12,7 +12,7 @@ from accounts.models import Organisation
 from accounts.roles import Role
 from sla import deadlines
 from sla.models import Severity
-from tickets.models import OPEN_STATUSES, Message, Ticket
+from tickets.models import OPEN_STATUSES, Attachment, Message, Ticket
 
 
 def ticket_list_queryset() -> QuerySet[Ticket]:
@@ -90,6 +90,14 @@ def tickets_at_risk(*, now: datetime.datetime) -> QuerySet[Ticket]:
         at_risk_at__lte=now,
         first_response_due__gt=now,
         status__in=OPEN_STATUSES,
+    )
+
+
+def attachments_public(*, ticket: Ticket) -> QuerySet[Attachment]:
+    """The files of what the requester's side sees (`messages_public`): never an internal
+    note's."""
+    return Attachment.objects.filter(message__ticket=ticket).exclude(
+        message__kind=Message.Kind.INTERNAL_NOTE
     )
 
 

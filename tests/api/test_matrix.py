@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms.models import model_to_dict
 
 from contracts.models import Contact
 from notifications.models import OutboxMessage
-from tickets.models import Message, Ticket, TicketEvent
+from tickets.models import Attachment, Message, Ticket, TicketEvent
+from tickets.services import AttachmentUpload, message_add
 from webhooks.models import Webhook, WebhookDelivery
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +128,18 @@ CASES = [
         lambda w: {"body": "ログを添付します。"},
     ),
     Case(
+        "attachment download",
+        "get",
+        lambda w: f"{_ticket(w)}attachments/{w.attachment.pk}/",
+        READ,
+    ),
+    Case(
+        "attachment delete",
+        "delete",
+        lambda w: f"{_ticket(w)}attachments/{w.attachment.pk}/",
+        {"a": 405, "b": 405, "agent": 405, "anon": 401},
+    ),
+    Case(
         "sla preview",
         "get",
         lambda w: (
@@ -184,6 +198,7 @@ class Worlds:
     a: Any
     b: Any
     webhook: Webhook
+    attachment: Attachment
 
 
 @pytest.fixture
@@ -194,7 +209,20 @@ def worlds(world_a, world_b, reseller_a) -> Worlds:
         secret=SECRET,
         events=["ticket.message_added"],
     )
-    return Worlds(world_a, world_b, webhook)
+    message = message_add(
+        ticket=world_a.ticket,
+        kind=Message.Kind.CUSTOMER,
+        body="ログを添付します。",
+        author_contact=world_a.contact,
+        attachments=[
+            AttachmentUpload(
+                filename="log.txt",
+                content_type="text/plain",
+                content=SimpleUploadedFile("log.txt", b"trace"),
+            )
+        ],
+    )
+    return Worlds(world_a, world_b, webhook, message.attachments.get())
 
 
 def snapshot(worlds: Worlds) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -180,9 +181,19 @@ class TicketUpdateSerializer(serializers.Serializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(
+        help_text="GET it with the same credentials to download the file."
+    )
+
     class Meta:
         model = Attachment
-        fields = ["id", "filename", "content_type", "size"]
+        fields = ["id", "filename", "content_type", "size", "url"]
+
+    def get_url(self, attachment: Attachment) -> str:
+        return reverse(
+            "v1:ticket-attachment",
+            kwargs={"number": self.context["ticket_number"], "attachment_id": attachment.pk},
+        )
 
 
 class MessageSerializer(serializers.ModelSerializer):

@@ -4,12 +4,14 @@ over `tickets.services` (writes) and `tickets.api.selectors` (scoped reads)."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from contracts.api import selectors as contract_selectors
@@ -26,7 +28,7 @@ from tickets.api.serializers import (
     TicketUpdateSerializer,
 )
 from tickets.models import Channel
-from tickets.selectors import messages_public, user_is_subcontractor
+from tickets.selectors import attachments_public, messages_public, user_is_subcontractor
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -178,6 +180,9 @@ class TicketMessageListCreateView(generics.ListCreateAPIView):
     def get_queryset(self):
         return messages_public(ticket=self.get_ticket())
 
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "ticket_number": self.kwargs["number"]}
+
     @extend_schema(request=MessageCreateSerializer, responses={201: MessageSerializer})
     def post(self, request, *args, **kwargs) -> Response:
         ticket = self.get_ticket()
@@ -199,4 +204,31 @@ class TicketMessageListCreateView(generics.ListCreateAPIView):
             from_desk=caller_is_desk(request.user),
         )
         message = messages_public(ticket=ticket).get(pk=message.pk)
-        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+        data = MessageSerializer(message, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class TicketAttachmentDownloadView(generics.GenericAPIView):
+    """A file of the ticket's public thread (what `messages/` lists), as sent. Attachments of
+    internal notes, and of another reseller's tickets, answer 404."""
+
+    permission_classes = [IsApiCaller]
+    # A file, or the one JSON error shape: never a 406 for an Accept header the file suits.
+    renderer_classes = [JSONRenderer]
+
+    def perform_content_negotiation(self, request, force: bool = False):
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        responses={(200, "*/*"): OpenApiTypes.BINARY},
+        description="Download one attachment (Content-Disposition: attachment).",
+    )
+    def get(self, request, number: str, attachment_id: int) -> FileResponse:
+        ticket = get_object_or_404(tickets_for_api(user=request.user), number=number)
+        attachment = get_object_or_404(attachments_public(ticket=ticket), pk=attachment_id)
+        return FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+        )
