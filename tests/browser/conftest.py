@@ -11,6 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
+
+from tests.workspace.conftest import NOW
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -36,6 +39,15 @@ def browser() -> Iterator:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _clock() -> Iterator[None]:
+    """The tests place tickets relative to now, and the dashboard's 本日 and this month
+    depend on the time of day: run at a fixed weekday morning (JST), the clock ticking on
+    from there (the live server and the browser wait on real time)."""
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 @pytest.fixture
@@ -69,6 +81,7 @@ def log_in(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="ログイン").click()
     # The login page's own URL matches "**/" too: wait for the signed-in page instead.
     page.locator("form.logout-form").wait_for()
+    page.wait_for_load_state()  # and its stylesheet and scripts
 
 
 # The subcontractor personas of the workspace tests.
