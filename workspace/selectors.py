@@ -372,7 +372,7 @@ def dashboard_for(*, user, now: datetime.datetime, list_limit: int = 20) -> Dash
         .filter(
             Q(first_responded_at__isnull=True) | Q(first_responded_at__gt=F("first_response_due"))
         )
-        .exclude(status=Status.REFUSED)
+        # A refusal is the first response (Art. 3.5): refused late is late, as in the share.
         .exclude(q_stopped_before_due())
         .order_by("first_response_due")[:list_limit]
     )

@@ -10,7 +10,7 @@ import time_machine
 from tests.factories import CustomerFactory, UserFactory
 from tests.workspace.conftest import NOW, make_ticket
 from tickets.selectors import tickets_at_risk, tickets_breached
-from tickets.services import message_add, ticket_assign, ticket_close
+from tickets.services import message_add, ticket_assign, ticket_close, ticket_refuse
 from workspace import selectors
 from workspace.selectors import QueueFilters
 
@@ -187,6 +187,23 @@ def test_dashboard_neither_judges_nor_lists_a_ticket_closed_before_its_deadline(
     # Then only the late one is a breach of today and judged (late) in the month's share
     assert [t.number for t in dashboard.breached_today] == [closed_late.number]
     assert (dashboard.share_overall.total, dashboard.share_overall.on_time) == (1, 0)
+
+
+def test_a_refusal_is_judged_as_the_first_response_it_is(frozen, customer_a, supervisor, agent):
+    # Given one 重大 ticket refused in time and one refused after its deadline
+    in_time = make_ticket(customer_a, severity="critical", submitted_at=NOW - 2 * HOUR)
+    late = make_ticket(customer_a, severity="critical", submitted_at=NOW - 3 * HOUR)
+    for ticket, moment in ((in_time, NOW - 1.5 * HOUR), (late, NOW - HOUR)):
+        with time_machine.travel(moment, tick=False):
+            ticket_refuse(
+                ticket=ticket, reason="out_of_scope", note="サポート範囲外です。", actor=agent
+            )
+
+    dashboard = selectors.dashboard_for(user=supervisor, now=NOW)
+
+    # Then the late refusal is among today's breaches and late in the share, the other on time
+    assert [t.number for t in dashboard.breached_today] == [late.number]
+    assert (dashboard.share_overall.total, dashboard.share_overall.on_time) == (2, 1)
 
 
 def test_agents_all_lists_desk_users_only(agent, supervisor, reseller_a_user):
