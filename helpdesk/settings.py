@@ -22,6 +22,12 @@ _DEV_SECRET_KEY = "django-insecure-dev-only-key-never-use-in-production-01234567
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is not 1.")
+# Rotation: the new key in DJANGO_SECRET_KEY, the old ones here (sessions, and the encrypted
+# webhook secrets below, still open with them).
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+# Encrypted model fields (django-fernet-encrypted-fields: webhook secrets): the key is derived
+# from SECRET_KEY with this salt; a list rotates it (the first encrypts, all decrypt).
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALT", default=["csp-helpdesk-encrypted-fields-v1"])
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else []

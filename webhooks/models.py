@@ -7,6 +7,7 @@ import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedCharField
 from simple_history.models import HistoricalRecords
 
 
@@ -28,8 +29,9 @@ class Webhook(models.Model):
         related_name="webhooks",
     )
     url = models.URLField(_("送信先 URL"), max_length=500)
-    # The shared key of the HMAC signature: write-only in the API, shown only as a hint.
-    secret = models.CharField(_("署名用シークレット"), max_length=200)
+    # The shared key of the HMAC signature: write-only in the API, shown only as a hint, and
+    # encrypted at rest (the key comes from the environment, never from the database).
+    secret = EncryptedCharField(_("署名用シークレット"), max_length=200)
     events = models.JSONField(_("イベント"), default=list)
     is_active = models.BooleanField(_("有効"), default=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)

@@ -1,0 +1,82 @@
+"""Webhook secrets are encrypted at rest: the database holds a Fernet token whose key comes
+from the environment (SECRET_KEY and FIELD_ENCRYPTION_SALT), so a copy of the database alone
+cannot forge a reseller's webhook signatures."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from tests.api.conftest import token_client
+from tests.webhooks.conftest import SECRET
+from webhooks.models import Webhook
+
+SELECT_RAW = "SELECT secret FROM webhooks_webhook WHERE id = %s"
+
+
+def _raw_secret(pk: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(SELECT_RAW, [pk])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_a_registered_secret_is_stored_encrypted(reseller_a_user):
+    response = token_client(reseller_a_user).post(
+        "/api/v1/webhooks/",
+        {"url": "https://hooks.example.com/in", "secret": SECRET, "events": ["ticket.created"]},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+
+    webhook = Webhook.objects.get(pk=response.json()["id"])
+    stored = _raw_secret(webhook.pk)
+    assert SECRET not in stored
+    assert stored.startswith("gAAAAA")  # a Fernet token
+    assert webhook.secret == SECRET
+    assert response.json()["secret_hint"] == f"…{SECRET[-4:]}"
+
+
+@pytest.mark.django_db
+def test_a_new_secret_key_with_the_old_one_as_fallback_still_opens_it(reseller_a, settings):
+    webhook = Webhook.objects.create(
+        reseller=reseller_a, url="https://h.example.com/", secret=SECRET
+    )
+    old_key = settings.SECRET_KEY
+
+    settings.SECRET_KEY = "a-new-secret-key-after-rotation-0123456789abcdefghij"
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    # The derived keys are cached on the field: a new process starts without them.
+    field = Webhook._meta.get_field("secret")
+    for cached in ("keys", "f"):
+        field.__dict__.pop(cached, None)
+    try:
+        assert Webhook.objects.get(pk=webhook.pk).secret == SECRET
+    finally:
+        for cached in ("keys", "f"):
+            field.__dict__.pop(cached, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_encrypts_secrets_stored_before_it():
+    executor = MigrationExecutor(connection)
+    executor.migrate([("webhooks", "0001_initial")])
+    try:
+        # Given a webhook stored in plain text by the previous schema
+        old_apps = executor.loader.project_state([("webhooks", "0001_initial")]).apps
+        Reseller = old_apps.get_model("contracts", "Reseller")
+        OldWebhook = old_apps.get_model("webhooks", "Webhook")
+        reseller = Reseller.objects.create(code="plain-1", name="旧リセラー")
+        old = OldWebhook.objects.create(
+            reseller=reseller, url="https://h.example.com/", secret=SECRET
+        )
+        assert _raw_secret(old.pk) == SECRET
+    finally:
+        # When the migration runs
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    # Then the row holds a token, and the model reads the secret
+    assert _raw_secret(old.pk).startswith("gAAAAA")
+    assert Webhook.objects.get(pk=old.pk).secret == SECRET
