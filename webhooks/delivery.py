@@ -24,6 +24,7 @@ import hmac
 import http.client
 import ipaddress
 import json
+import logging
 import socket
 import time
 import urllib.error
@@ -37,6 +38,7 @@ from notifications.delivery import DeliveryError
 from webhooks.models import Webhook, WebhookDelivery
 from webhooks.services import delivery_record_attempt
 
+logger = logging.getLogger(__name__)
 Outcome = WebhookDelivery.Outcome
 SIGNATURE_TOLERANCE_SECONDS = 300
 
@@ -171,6 +173,11 @@ def deliver(payload: dict[str, Any]) -> None:
         )
         return
     problem = url_problem(webhook.url, resolve=True)
+    if problem is None and not webhook.secret_readable:
+        logger.error(
+            "webhook %s: its secret cannot be decrypted with the configured keys", webhook.pk
+        )
+        problem = "secret_unreadable"
     if problem is not None:
         delivery_record_attempt(
             delivery_uuid=delivery_uuid, outcome=Outcome.FAILED_ATTEMPT, error=problem

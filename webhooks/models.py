@@ -3,6 +3,8 @@ subscribes to are POSTed there, signed with HMAC-SHA256, through the transaction
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 
 from django.db import models
@@ -53,6 +55,18 @@ class Webhook(models.Model):
     @property
     def secret_hint(self) -> str:
         return f"…{self.secret[-4:]}" if len(self.secret) >= 8 else "…"
+
+    @property
+    def secret_readable(self) -> bool:
+        """False when the stored token could not be decrypted (DJANGO_SECRET_KEY changed
+        without the old key in DJANGO_SECRET_KEY_FALLBACKS): the field then hands back the
+        token itself, which must never sign a delivery."""
+        try:
+            data = base64.urlsafe_b64decode(self.secret.encode())
+        except (ValueError, binascii.Error):
+            return True
+        # A Fernet token: version 0x80, timestamp, IV, at least one block, HMAC (73+ bytes).
+        return not (data[:1] == b"\x80" and len(data) >= 73)
 
 
 class WebhookDelivery(models.Model):

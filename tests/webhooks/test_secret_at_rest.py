@@ -8,9 +8,13 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from notifications.delivery import DeliveryError
+from notifications.models import OutboxMessage
 from tests.api.conftest import token_client
+from tests.factories import TicketFactory
 from tests.webhooks.conftest import SECRET
-from webhooks.models import Webhook
+from webhooks.delivery import deliver
+from webhooks.models import Webhook, WebhookDelivery
 
 SELECT_RAW = "SELECT secret FROM webhooks_webhook WHERE id = %s"
 
@@ -38,24 +42,54 @@ def test_a_registered_secret_is_stored_encrypted(reseller_a_user):
     assert response.json()["secret_hint"] == f"…{SECRET[-4:]}"
 
 
+@pytest.fixture
+def rotated_key(settings):
+    """DJANGO_SECRET_KEY replaced; the derived keys are cached on the field, as in a process
+    that started with the new key they are not."""
+    field = Webhook._meta.get_field("secret")
+
+    def rotate(*, keep_old: bool) -> None:
+        old_key = settings.SECRET_KEY
+        settings.SECRET_KEY = "a-new-secret-key-after-rotation-0123456789abcdefghij"
+        settings.SECRET_KEY_FALLBACKS = [old_key] if keep_old else []
+        for cached in ("keys", "f"):
+            field.__dict__.pop(cached, None)
+
+    yield rotate
+    for cached in ("keys", "f"):
+        field.__dict__.pop(cached, None)
+
+
 @pytest.mark.django_db
-def test_a_new_secret_key_with_the_old_one_as_fallback_still_opens_it(reseller_a, settings):
+def test_a_new_secret_key_with_the_old_one_as_fallback_still_opens_it(reseller_a, rotated_key):
     webhook = Webhook.objects.create(
         reseller=reseller_a, url="https://h.example.com/", secret=SECRET
     )
-    old_key = settings.SECRET_KEY
 
-    settings.SECRET_KEY = "a-new-secret-key-after-rotation-0123456789abcdefghij"
-    settings.SECRET_KEY_FALLBACKS = [old_key]
-    # The derived keys are cached on the field: a new process starts without them.
-    field = Webhook._meta.get_field("secret")
-    for cached in ("keys", "f"):
-        field.__dict__.pop(cached, None)
-    try:
-        assert Webhook.objects.get(pk=webhook.pk).secret == SECRET
-    finally:
-        for cached in ("keys", "f"):
-            field.__dict__.pop(cached, None)
+    rotated_key(keep_old=True)
+
+    webhook = Webhook.objects.get(pk=webhook.pk)
+    assert webhook.secret == SECRET
+    assert webhook.secret_readable
+
+
+@pytest.mark.django_db
+def test_a_secret_the_keys_cannot_open_never_signs_a_delivery(
+    webhook_a, customer_a, admin_contact_a, subscription_a, receiver, local_targets, rotated_key
+):
+    TicketFactory(customer=customer_a, subscription=subscription_a, requester=admin_contact_a)
+    queued = OutboxMessage.objects.get(channel="webhook", payload__body__event="ticket.created")
+
+    # When the key changed and the old one was not kept
+    rotated_key(keep_old=False)
+
+    # Then the delivery fails, saying why, and the receiver gets nothing
+    assert not Webhook.objects.get(pk=webhook_a.pk).secret_readable
+    with pytest.raises(DeliveryError, match="secret_unreadable"):
+        deliver(queued.payload)
+    assert receiver.requests == []
+    attempt = WebhookDelivery.objects.get(uuid=queued.payload["delivery"])
+    assert attempt.last_error == "secret_unreadable"
 
 
 @pytest.mark.django_db(transaction=True)

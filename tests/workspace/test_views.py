@@ -15,7 +15,7 @@ from contracts.models import DelegatedAccess
 from tests.factories import ContactFactory, ProductFactory, SubscriptionFactory
 from tests.workspace.conftest import NOW, make_ticket
 from tickets.models import Message, Status, Ticket, TicketEvent
-from tickets.services import ticket_assign
+from tickets.services import ticket_assign, ticket_close
 from workspace.models import ContactReveal
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +99,25 @@ def test_queue_page_lists_rows_with_countdown_and_no_commitment(agent_client, cu
     assert relaxed.first_response_due is None
     assert 'data-sla-state="no_commitment"' in html
     assert "確約なし" in html
+
+
+def test_a_ticket_closed_unanswered_before_its_deadline_shows_the_clock_stopped(
+    agent_client, customer_a
+):
+    # Given a 重大 ticket the reseller withdrew ten minutes after filing, before any reply
+    ticket = make_ticket(customer_a, severity="critical", submitted_at=NOW - 2 * HOUR)
+    with time_machine.travel(NOW - 110 * datetime.timedelta(minutes=1), tick=False):
+        ticket_close(ticket=ticket)
+
+    # When an agent opens it after the deadline has passed
+    with time_machine.travel(NOW, tick=False):
+        html = _html(agent_client.get(_url(ticket)))
+
+    # Then its SLA state is 応答前に終了, not 期限超過, and no countdown runs
+    assert 'data-sla-state="stopped"' in html
+    assert "応答前に終了" in html
+    assert 'data-sla-state="breached"' not in html
+    assert 'class="countdown"' not in html
 
 
 def test_queue_page_queries_do_not_grow_with_rows(agent, customer_a, settings):
