@@ -49,6 +49,7 @@ def test_the_desks_reply_file_is_downloaded_from_the_threads_url(client_a, world
     # When the reseller reads the thread and follows the file's url
     thread = client_a.get(f"/api/v1/tickets/{world_a.ticket.number}/messages/").json()
     (attachment,) = thread["results"][0]["attachments"]
+    assert attachment["url"].startswith("http://testserver/api/v1/tickets/")
     response, body = _download(client_a, attachment["url"])
 
     # Then it gets the file as sent, under its Japanese name

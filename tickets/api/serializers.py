@@ -182,7 +182,7 @@ class TicketUpdateSerializer(serializers.Serializer):
 
 class AttachmentSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(
-        help_text="GET it with the same credentials to download the file."
+        help_text="Absolute URL: GET it with the same credentials to download the file."
     )
 
     class Meta:
@@ -190,10 +190,12 @@ class AttachmentSerializer(serializers.ModelSerializer):
         fields = ["id", "filename", "content_type", "size", "url"]
 
     def get_url(self, attachment: Attachment) -> str:
-        return reverse(
+        path = reverse(
             "v1:ticket-attachment",
             kwargs={"number": self.context["ticket_number"], "attachment_id": attachment.pk},
         )
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class MessageSerializer(serializers.ModelSerializer):
