@@ -116,10 +116,13 @@ class Processes:
     def log(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(errors="replace")
 
-    def worker(self, name: str, env: dict[str, str], concurrency: int = 2) -> subprocess.Popen:
+    def worker(
+        self, name: str, env: dict[str, str], concurrency: int = 2, supervised: bool = False
+    ) -> subprocess.Popen:
         process = self.start(
             name,
             [
+                *_supervised(supervised),
                 CELERY,
                 "-A",
                 "helpdesk",
@@ -137,10 +140,11 @@ class Processes:
             pytest.fail(f"worker {name} did not start:\n{self.log(name)[-3000:]}")
         return process
 
-    def beat(self, name: str, env: dict[str, str]) -> subprocess.Popen:
+    def beat(self, name: str, env: dict[str, str], supervised: bool = False) -> subprocess.Popen:
         return self.start(
             name,
             [
+                *_supervised(supervised),
                 CELERY,
                 "-A",
                 "helpdesk",
@@ -184,6 +188,23 @@ class Processes:
     def stop_all(self) -> None:
         for process in reversed(self.started):
             self.kill(process)
+
+
+def _supervised(supervised: bool) -> list[str]:
+    """A restart loop around the command, as docker-compose's `restart: unless-stopped` (or
+    systemd's Restart=always) runs the worker and beat in production: Celery may exit on a
+    broker outage (kombu raises AttributeError while restoring unacknowledged messages on a
+    dead connection: "Unrecoverable error"), and the process supervisor brings it back."""
+    if not supervised:
+        return []
+    loop = (
+        # Stopped by the test (SIGTERM to the group): wait for the child's own shutdown, so
+        # that no worker outlives the test holding a database connection.
+        'trap \'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 0\' TERM INT; '
+        'while :; do "$0" "$@" & child=$!; wait "$child"; '
+        'echo "supervisor: exited with $?, restarting"; sleep 1; done'
+    )
+    return ["sh", "-c", loop]
 
 
 def _port_open(port: int) -> bool:
