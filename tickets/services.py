@@ -19,6 +19,7 @@ from contracts.models import Contact, Customer, Subscription
 from contracts.selectors import contract_for
 from sla import escalation
 from sla import services as sla_services
+from sla.deadlines import SlaState
 from tickets import eligibility
 from tickets.events import event_record
 from tickets.exceptions import (
@@ -37,6 +38,7 @@ from tickets.models import (
     TicketEvent,
     TicketSequence,
 )
+from tickets.selectors import ticket_sla_state
 from tickets.workflow import can_transition
 
 Kind = TicketEvent.Kind
@@ -207,18 +209,6 @@ def _clock_restart(ticket: Ticket, now: datetime.datetime) -> None:
     ticket.next_escalation_at = None
 
 
-def _clock_stopped_in_time(ticket: Ticket) -> bool:
-    """Finished without a response before its deadline (SlaState.STOPPED)."""
-    stopped_at = ticket.resolved_at or ticket.closed_at
-    return (
-        ticket.first_responded_at is None
-        and ticket.breached_at is None
-        and ticket.first_response_due is not None
-        and stopped_at is not None
-        and stopped_at < ticket.first_response_due
-    )
-
-
 def _stamp_status(ticket: Ticket, target: str, now: datetime.datetime) -> None:
     if target == Status.RESOLVED:
         ticket.resolved_at = now
@@ -258,7 +248,7 @@ def ticket_transition(
     restart = (
         to == Status.IN_PROGRESS
         and previous in (Status.RESOLVED, Status.CLOSED)
-        and _clock_stopped_in_time(ticket)
+        and ticket_sla_state(ticket=ticket, now=now) == SlaState.STOPPED
         and ticket.first_response_due <= now
     )
     _stamp_status(ticket, to, now)
