@@ -128,16 +128,20 @@ def _connect_checked(address: tuple[str, int], *args: Any, **kwargs: Any) -> soc
     return sock
 
 
-class _CheckedHTTPConnection(http.client.HTTPConnection):
+class _CheckedConnect:
+    """Mixin for http.client connections: every socket goes through `_connect_checked`."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._create_connection = _connect_checked
 
 
-class _CheckedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._create_connection = _connect_checked
+class _CheckedHTTPConnection(_CheckedConnect, http.client.HTTPConnection):
+    pass
+
+
+class _CheckedHTTPSConnection(_CheckedConnect, http.client.HTTPSConnection):
+    pass
 
 
 class _CheckedHTTPHandler(urllib.request.HTTPHandler):

@@ -48,16 +48,18 @@ def rotated_key(settings):
     that started with the new key they are not."""
     field = Webhook._meta.get_field("secret")
 
+    def forget_keys() -> None:
+        for cached in ("keys", "f"):
+            field.__dict__.pop(cached, None)
+
     def rotate(*, keep_old: bool) -> None:
         old_key = settings.SECRET_KEY
         settings.SECRET_KEY = "a-new-secret-key-after-rotation-0123456789abcdefghij"
         settings.SECRET_KEY_FALLBACKS = [old_key] if keep_old else []
-        for cached in ("keys", "f"):
-            field.__dict__.pop(cached, None)
+        forget_keys()
 
     yield rotate
-    for cached in ("keys", "f"):
-        field.__dict__.pop(cached, None)
+    forget_keys()
 
 
 @pytest.mark.django_db
