@@ -1,5 +1,5 @@
 """Test-run environment, loaded as a pytest plugin (`-p helpdesk.pytest_env` in pyproject)
-before pytest-django reads the settings.
+before pytest-django reads the settings; the settings themselves are `helpdesk.settings_test`.
 
 The tests run production-like (DEBUG off) whatever the developer's shell exported for the
 development server, with a test-only secret unless the environment provides its own. Tasks run
@@ -11,6 +11,9 @@ import os
 import shutil
 import tempfile
 
+# The package's import (helpdesk/__init__.py loads the Celery app) has already set the
+# production default, which would beat pytest's ini: the test settings are said here.
+os.environ["DJANGO_SETTINGS_MODULE"] = "helpdesk.settings_test"
 os.environ["DJANGO_DEBUG"] = "0"
 for name in ("REDIS_URL", "CACHE_URL", "EMAIL_BACKEND"):
     os.environ.pop(name, None)

@@ -19,6 +19,13 @@ from tests.factories import (
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `waits` first: pytest-xdist hands tests out in this order, so their idle
+    seconds (a live worker, a real deadline) overlap the CPU-bound rest of the suite instead of
+    ending the run on one busy worker and one idle one."""
+    items.sort(key=lambda item: item.get_closest_marker("waits") is None)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_sla_cache():
     """The calendar/policy cache is per process; a rolled-back test must not leak into it."""

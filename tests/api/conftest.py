@@ -25,11 +25,9 @@ from tickets.models import Ticket
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle_and_settings(settings):
-    """Throttle counters live in the cache: each test starts with none. Persona passwords
-    are hashed with a fast hasher: the matrix creates hundreds of users."""
+    """Throttle counters live in the cache: each test starts with none."""
     cache.clear()
     settings.API_THROTTLE_RATE = "10000/minute"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     yield
     cache.clear()
 

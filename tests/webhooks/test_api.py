@@ -16,7 +16,6 @@ SECRET = "a-very-long-shared-secret-0123456789"
 @pytest.fixture(autouse=True)
 def _no_throttle(settings):
     settings.API_THROTTLE_RATE = "none"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

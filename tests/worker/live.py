@@ -1,7 +1,8 @@
 """Helpers of the live tests: real PostgreSQL, real Redis, real `celery` processes.
 
 Subprocesses use the test database (`test_<name>`, made visible by transactional tests that
-commit) and Redis database 5 (WORKER_TEST_REDIS_URL to change it; one more per xdist worker);
+commit) and Redis database 5 (WORKER_TEST_REDIS_DB or WORKER_TEST_REDIS_URL to change it; one
+more per xdist worker);
 every process started here is stopped by its own id when the test ends."""
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ PYTHON = sys.executable
 CELERY = str(Path(sys.executable).parent / "celery")
 # One Redis database per pytest-xdist worker (gw0 → 5, gw1 → 6, …): each test flushes its own
 # database and runs its own celery processes, which must not take another worker's tasks.
+# WORKER_TEST_REDIS_DB moves the first one, so two checkouts can run the suite side by side.
 _XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-REDIS_URL = os.environ.get(
-    "WORKER_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{5 + _XDIST_INDEX % 11}"
-)
+_REDIS_DB = (int(os.environ.get("WORKER_TEST_REDIS_DB", "5")) + _XDIST_INDEX) % 16
+REDIS_URL = os.environ.get("WORKER_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{_REDIS_DB}")
 
 
 def require_postgres() -> None:
