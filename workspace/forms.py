@@ -168,10 +168,10 @@ class CustomerSearchForm(forms.Form):
 def _requester_label(contact: Contact) -> str:
     """The name, and why the terms would refuse this person (Art. 3.2, DOMAIN.md §12)."""
     if not contact.is_global_admin:
-        return f"{contact.name} — {_('全体管理者ではありません')}"
+        return _("%(name)s — 全体管理者ではありません") % {"name": contact.name}
     verification = contact_global_admin_verification(contact=contact)
     if verification == GlobalAdminVerification.UNVERIFIED:
-        return f"{contact.name} — {_('全体管理者の確認が済んでいません')}"
+        return _("%(name)s — 全体管理者の確認が済んでいません") % {"name": contact.name}
     return contact.name
 
 

@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from contracts import services
 from contracts.models import Contact
 from mail import services as mail_services
+from notifications.models import OutboxMessage
 from tests.factories import ContactFactory, CustomerFactory, SubscriptionFactory, UserFactory
 from tests.mail.conftest import delivered
 from tickets.models import Ticket
@@ -121,6 +122,10 @@ def test_the_mail_of_a_person_of_b_never_opens_a_ticket_that_a_reads(client_a, w
     # then no ticket is opened for A to read: the mail is held for the desk
     assert (inbound.status, inbound.reason) == ("held", "requester_not_verified")
     assert not Ticket.objects.filter(requester__email=person).exists()
+    # and the (authenticated) sender hears that the desk will call back to verify
+    answer = OutboxMessage.objects.get(dedup_key=f"mail:held:{inbound.pk}")
+    assert "ご本人であることの確認が済んでいません" in answer.payload["text"]
+    assert "call you back at your registered number" in answer.payload["text"]
     assert client_a.get("/api/v1/tickets/").json()["count"] == 1
 
 

@@ -5,7 +5,11 @@ as sender_unauthenticated, never answered, until an agent who checked by phone r
 
 from __future__ import annotations
 
+from io import StringIO
+from pathlib import Path
+
 import pytest
+import time_machine
 from django.core import checks
 from django.core.management import call_command
 
@@ -400,3 +404,33 @@ def test_ingest_mail_of_a_forged_mail_says_why_it_was_held(world, frozen, capsys
     call_command("ingest_mail", str(path))
 
     assert capsys.readouterr().out == f"{path}: held - sender_unauthenticated\n"
+
+
+# --- a first run: seed_demo, then the demo mails ------------------------------------------------
+
+DEMO = Path(__file__).resolve().parents[2] / "mail" / "demo"
+
+
+@pytest.mark.parametrize(
+    ("authserv_id", "expected"),
+    [
+        (
+            "mx.demo.example.jp",
+            ["ticket_opened CS-2026-", "held - sender_unauthenticated"],
+        ),
+        # nothing trusted from headers: both wait for an agent, unanswered
+        ("", ["held - sender_unauthenticated", "held - sender_unauthenticated"]),
+    ],
+)
+def test_the_demo_mails_after_seed_demo(settings, capsys, authserv_id, expected):
+    settings.MAIL_AUTHSERV_ID = [authserv_id] if authserv_id else []
+    with time_machine.travel(NOW, tick=False):
+        call_command("seed_demo", stdout=StringIO())
+        capsys.readouterr()
+        call_command("ingest_mail", *sorted(str(path) for path in DEMO.glob("*.eml")))
+
+    lines = capsys.readouterr().out.splitlines()
+    assert [
+        line.split(": ", 1)[1][: len(want)] for line, want in zip(lines, expected, strict=True)
+    ] == expected
+    assert not OutboxMessage.objects.filter(dedup_key__startswith="mail:held:").exists()
