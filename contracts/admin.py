@@ -163,6 +163,11 @@ class ContactAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request: HttpRequest):
         return selectors.contacts_with_domains(super().get_queryset(request))
 
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        # A contact's party never changes (Art. 3.2 ties a person to one tenant).
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "customer", "reseller") if obj is not None else fields
+
     @admin.display(description=_("全体管理者の確認"))
     def verification(self, contact: Contact) -> str:
         if contact.pk is None:
@@ -189,6 +194,10 @@ class ContactAdmin(SimpleHistoryAdmin):
                 reseller_id=data["reseller"].pk if data.get("reseller") else None,
                 actor=request.user,
             )
+            if not data.get("is_active", True):
+                contact = services.contact_update(
+                    contact=contact, actor=request.user, is_active=False
+                )
         if data.get("verify_method"):
             contact = services.contact_verify_global_admin(
                 contact=contact,

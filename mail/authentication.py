@@ -5,9 +5,9 @@ Two ways in, either is enough (settings.MAIL_SENDER_AUTH):
 
 - `dmarc`: DMARC pass for the From domain, as reported in the Authentication-Results header
   (RFC 8601) that the desk's own receiving server added. That server is recognised by its
-  authserv-id (settings.MAIL_AUTHSERV_ID); headers of any other server, and anything below
-  the topmost run of the desk server's own headers (where a sender may have planted a
-  forged copy), are ignored. No authserv-id configured: no header is trusted at all.
+  authserv-id (settings.MAIL_AUTHSERV_ID); only its topmost header and those directly below
+  it are read, so headers of other servers, and a forged copy a sender planted further down,
+  are ignored. No authserv-id configured: no header is trusted at all.
 - `dkim`: a DKIM signature (RFC 6376) the product verifies itself with dkimpy, whose signing
   domain `d=` is the From domain or a parent of it (the owner of a parent domain controls its
   subdomains' DNS anyway), that signs the From header and covers the whole body (an `l=` tag
