@@ -37,12 +37,10 @@ def _fresh_sla_cache():
 
 
 # Data migrations whose rows every test may rely on (the terms' policy and calendar, the role
-# groups, the default beat schedules).
+# groups).
 REFERENCE_DATA_MIGRATIONS = [
     ("accounts", "0002_roles"),
     ("sla", "0002_seed_terms"),
-    ("notifications", "0002_default_schedules"),
-    ("mail", "0002_default_schedules"),
 ]
 
 
