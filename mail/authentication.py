@@ -17,7 +17,9 @@ Two ways in, either is enough (settings.MAIL_SENDER_AUTH):
 A mail with more than one From header or address never authenticates: DMARC judges one of
 them and the desk would read another.
 
-Pure but for `dns_txt_lookup`, the one edge to the outside world (DNS)."""
+Pure but for `dns_txt_lookup`, the one edge to the outside world (DNS). dkimpy and
+dnspython are imported where a signature is verified: together they take about half a second
+to load, which every process start (web, worker, beat, each manage.py command) would pay."""
 
 from __future__ import annotations
 
@@ -28,11 +30,6 @@ from dataclasses import dataclass
 from email.message import Message
 
 import authres
-import dkim
-import dns.exception
-import dns.nameserver
-import dns.rdatatype
-import dns.resolver
 from django.conf import settings
 
 from contracts.verification import email_domain
@@ -120,7 +117,7 @@ def configuration_problems(
             )
     for server in dns_servers:
         try:
-            _nameserver(server)
+            dns_server_address(server)
         except ValueError:
             problems.append(("error", f"MAIL_DNS_SERVERS: {server!r} is not an IP address[:port]."))
     return problems
@@ -237,6 +234,8 @@ def dmarc_passed(
 def dkim_aligned_domain(raw: bytes, *, from_domain: str, dns_txt: DnsTxt) -> tuple[str, str]:
     """The `d=` of the first valid signature aligned with the From domain, or '' with what
     was found instead."""
+    import dkim
+
     try:
         count = sum(
             1 for name, _value in dkim.DKIM(raw).headers if name.lower() == b"dkim-signature"
@@ -268,8 +267,9 @@ def dkim_aligned_domain(raw: bytes, *, from_domain: str, dns_txt: DnsTxt) -> tup
     return "", "; ".join(notes)
 
 
-def _nameserver(entry: str) -> dns.nameserver.Do53Nameserver:
-    """'192.0.2.53', '192.0.2.53:5353', '[2001:db8::53]:53' or '2001:db8::53'."""
+def dns_server_address(entry: str) -> tuple[str, int]:
+    """'192.0.2.53', '192.0.2.53:5353', '[2001:db8::53]:53' or '2001:db8::53' as (address,
+    port). An address, not a name: resolving a DNS server's name would need DNS itself."""
     text = entry.strip()
     port = 53
     if text.startswith("["):
@@ -281,14 +281,22 @@ def _nameserver(entry: str) -> dns.nameserver.Do53Nameserver:
         port = int(port_text)
     else:
         host = text
-    ipaddress.ip_address(host)  # dnspython wants addresses: a name would need DNS itself
-    return dns.nameserver.Do53Nameserver(host, port)
+    ipaddress.ip_address(host)
+    if not 0 < port < 65536:
+        raise ValueError(f"port out of range: {port}")
+    return host, port
 
 
 def dns_txt_lookup(*, servers: list[str], timeout: float) -> DnsTxt:
     """dkimpy's `dnsfunc`: the TXT record of a name, from `servers` or the system's resolver.
     A timeout is dkimpy's DnsTimeoutError (the signature then counts as not verified)."""
-    nameservers = [_nameserver(server) for server in servers]
+    import dkim
+    import dns.exception
+    import dns.nameserver
+    import dns.rdatatype
+    import dns.resolver
+
+    nameservers = [dns.nameserver.Do53Nameserver(*dns_server_address(server)) for server in servers]
 
     def lookup(name: bytes | str, timeout: float = timeout) -> bytes | None:
         qname = name.decode("ascii") if isinstance(name, bytes) else name

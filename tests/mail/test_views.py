@@ -184,7 +184,7 @@ def test_an_agent_releases_a_held_mail_with_the_call_back_recorded(client, agent
     page = client.get(url)
     assert page.status_code == 200
     assert "dmarc=fail header.from=customer-a.example.jp" in page.content.decode()
-    assert "山田 太郎（顧客A1株式会社）" in page.content.decode()
+    assert "<li>山田 太郎 — 顧客A1株式会社</li>" in page.content.decode()
 
     # without saying how the sender was verified nothing happens
     refused = client.post(url, {"method": "phone_callback", "reason": "  "})
