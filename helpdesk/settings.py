@@ -284,9 +284,10 @@ SLA_EXACT_CHECK_HORIZON_SECONDS = env.int("SLA_EXACT_CHECK_HORIZON_SECONDS", def
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
-# Plain http:// and private/loopback targets only where a developer asks (SSRF guard).
-WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
-WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=DEBUG)
+# Plain http:// and private/loopback targets only where an operator says so explicitly (SSRF
+# guard, webhooks/targets.py): DEBUG alone never relaxes it.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
 
 # Agent workspace: rows per queue page, and how long a personal-data reveal (Art. 14) stays open.
 WORKSPACE_PAGE_SIZE = env.int("WORKSPACE_PAGE_SIZE", default=50)
