@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "helpdesk.middleware.RejectNulBytesMiddleware",
+    "helpdesk.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -134,8 +135,9 @@ STORAGES = {
     },
 }
 
-# Attachments (tickets.Attachment): size and type limits.
+# Attachments (tickets.Attachment): size and type limits, per file and per message.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_MAX_TOTAL_BYTES = env.int("ATTACHMENT_MAX_TOTAL_BYTES", default=25 * 1024 * 1024)
 ATTACHMENT_ALLOWED_TYPES = env.list(
     "ATTACHMENT_ALLOWED_TYPES",
     default=[
@@ -155,7 +157,10 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
     ],
 )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
+# A request body other than a file upload (JSON, a form): larger ones answer 413 unread.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2560 * 1024)
+# Django's page for a failed CSRF check, but the JSON error shape under /api/.
+CSRF_FAILURE_VIEW = "helpdesk.api.csrf_failure"
 
 # Email
 EMAIL_BACKEND = env.str(
@@ -204,7 +209,8 @@ CELERY_RESULT_EXPIRES = 3600
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Session + CSRF for agents' browsers; a CSRF failure answers the code `csrf_failed`.
+        "helpdesk.api.CsrfSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
