@@ -7,6 +7,7 @@ from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.cache import add_never_cache_headers
 
 from helpdesk.api import error_response, request_too_large_body
 
@@ -68,3 +69,18 @@ class RequestBodyLimitMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Cache-Control: no-store (and private, max-age=0) on every response Django renders:
+    workspace pages, API answers, the admin and attachment downloads carry personal data
+    (Art. 14), which no browser cache or shared proxy may keep. Static files, served by
+    whitenoise before this middleware, keep their long cache lifetimes."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        return response
