@@ -4,6 +4,7 @@ Defaults give a working development site on a SQLite file with no broker; produc
 DJANGO_SECRET_KEY, DATABASE_URL, REDIS_URL and ALLOWED_HOSTS and leaves DJANGO_DEBUG unset.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "csp",
     "django_celery_beat",
     "simple_history",
+    "axes",
     "accounts",
     "contracts",
     "sla",
@@ -78,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records request.user as the acting user on every history row.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a locked-out login into the lockout page (accounts/lockout.py); last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -113,6 +117,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login lockout (django-axes): LOGIN_FAILURE_LIMIT failed password logins lock the account,
+# and separately the address they came from, for LOGIN_LOCKOUT_MINUTES; a successful login
+# clears its account's failures. Behind a reverse proxy, LOGIN_TRUSTED_PROXY_COUNT says how many
+# proxies add themselves to X-Forwarded-For (the client's address is read from it); without one
+# every login would seem to come from the proxy's address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "accounts.lockout.LoginLockoutHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+LOGIN_TRUSTED_PROXY_COUNT = env.int("LOGIN_TRUSTED_PROXY_COUNT", default=0)
+if LOGIN_TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = LOGIN_TRUSTED_PROXY_COUNT
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
