@@ -183,9 +183,10 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
         "message/rfc822",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/octet-stream",
     ],
 )
+# Each type is read from the file's content (tickets/attachments.py), never from the upload's
+# claim; content of no known type (application/octet-stream) is refused even if listed here.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # A request body other than a file upload (JSON, a form): larger ones answer 413 unread.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2560 * 1024)

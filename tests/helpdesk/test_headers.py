@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import FileResponse
 from django.test import Client
 
 from tests.api.conftest import token_client
@@ -19,14 +20,16 @@ pytestmark = pytest.mark.django_db
 
 def _policy(response) -> dict[str, str]:
     header = response["Content-Security-Policy"]
-    return {
-        part.strip().split(" ", 1)[0]: part.strip().split(" ", 1)[1]
-        for part in header.split(";")
-        if part.strip()
-    }
+    directives = [part.strip().partition(" ") for part in header.split(";") if part.strip()]
+    return {name: value for name, _, value in directives}
 
 
 def assert_hardened(response) -> None:
+    if isinstance(response, FileResponse):
+        # a file: a policy of its own that allows nothing and sandboxes it
+        assert _policy(response) == {"default-src": "'none'", "sandbox": ""}
+        assert "no-store" in response["Cache-Control"]
+        return
     policy = _policy(response)
     assert policy["default-src"] == "'self'"
     assert policy["script-src"] == "'self'"
