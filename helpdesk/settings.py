@@ -108,6 +108,19 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite, the embedded default, under concurrent writers (web threads and processes, the
+    # worker): each transaction takes the write lock when it begins (IMMEDIATE), so a reader
+    # never has to upgrade to a writer mid-transaction, which SQLite answers at once with
+    # "database is locked"; writers wait for one another up to SQLITE_TIMEOUT_SECONDS. WAL
+    # lets readers go on while one writes; synchronous=NORMAL is WAL's durable-enough setting.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_TIMEOUT_SECONDS", default=20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DATABASES["default"].setdefault("TEST", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
