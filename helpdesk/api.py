@@ -32,6 +32,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -259,6 +260,19 @@ def error_response(code: str, status_code: int, **kwargs: Any) -> JsonResponse:
 
 def request_too_large_body(*, limit: int) -> dict[str, Any]:
     return error_body("request_too_large", fields={"limit_bytes": [str(limit)]})
+
+
+class JsonErrorsMixin:
+    """For API views whose answer is not JSON (the schema's YAML, Swagger UI's page): reads
+    only, and any error in the one JSON shape rather than in the view's own format."""
+
+    http_method_names = ["get", "head"]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)  # type: ignore[misc]
+        self.request.accepted_renderer = JSONRenderer()  # type: ignore[attr-defined]
+        self.request.accepted_media_type = "application/json"  # type: ignore[attr-defined]
+        return response
 
 
 @csrf_exempt
@@ -492,6 +506,12 @@ def _urlpatterns() -> list:
     from tickets.api import views as ticket_views
     from webhooks.api import views as webhook_views
 
+    class SchemaView(JsonErrorsMixin, SpectacularAPIView):
+        pass
+
+    class SwaggerView(JsonErrorsMixin, SpectacularSwaggerSplitView):
+        pass
+
     router = SimpleRouter()
     router.register("customers", contract_views.CustomerViewSet, basename="customer")
     router.register("contacts", contract_views.ContactViewSet, basename="contact")
@@ -520,16 +540,14 @@ def _urlpatterns() -> list:
     ]
     return [
         path("v1/", include((v1, "api"), namespace="v1")),
-        path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+        path("schema/", SchemaView.as_view(), name="api-schema"),
         # The split view serves Swagger UI's start-up script as a file of its own (?script), so
         # the page needs no inline script under the Content-Security-Policy; its icons are
         # data: SVG images, allowed on this page only.
         path(
             "docs/",
             csp_update({"img-src": ["data:"]})(
-                SpectacularSwaggerSplitView.as_view(
-                    url_name="api-schema", template_name="api/swagger_ui.html"
-                )
+                SwaggerView.as_view(url_name="api-schema", template_name="api/swagger_ui.html")
             ),
             name="api-docs",
         ),

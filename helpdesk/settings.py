@@ -145,6 +145,8 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# No start-up banner on every command (manage.py output stays what the command prints).
+AXES_VERBOSE = False
 LOGIN_TRUSTED_PROXY_COUNT = env.int("LOGIN_TRUSTED_PROXY_COUNT", default=0)
 if LOGIN_TRUSTED_PROXY_COUNT:
     AXES_IPWARE_PROXY_COUNT = LOGIN_TRUSTED_PROXY_COUNT

@@ -38,6 +38,13 @@ def test_unknown_urls_answer_the_json_404_to_every_method(client_a, method, path
     assert_shape(getattr(client_a, method)(path), 404, "not_found")
 
 
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/", "/api/docs/?script="])
+def test_the_schema_and_swagger_ui_answer_other_methods_in_the_shape(anon_client, method, path):
+    # their own answers are YAML and HTML; an error is still the JSON shape (never a 500)
+    assert_shape(getattr(anon_client, method)(path), 405, "method_not_allowed")
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_unknown_urls_answer_the_json_404_to_a_browser_session_too(agent, method):
     # A browser session posting to an unknown URL without a CSRF token: still the JSON 404
