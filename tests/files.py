@@ -51,7 +51,9 @@ def zip_of(**files: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, text in files.items():
-            archive.writestr(name.replace("__", "/"), text)
+            # A fixed date: the same bytes on every run (test ids, pytest-xdist's collection).
+            entry = zipfile.ZipInfo(name.replace("__", "/"), date_time=(2026, 11, 25, 0, 0, 0))
+            archive.writestr(entry, text)
     return buffer.getvalue()
 
 

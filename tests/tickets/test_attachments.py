@@ -43,6 +43,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         (files.CSV, "text/csv", "text/csv"),
         (files.docx(), DOCX, DOCX),
     ],
+    ids=["png", "gif", "pdf-as-png", "text", "zip", "csv", "docx"],
 )
 def test_accepted_files_are_stored_with_the_type_of_their_content(content, claimed, stored):
     verdict = judge(filename="f", claimed=claimed, head=content, size=len(content))
@@ -62,6 +63,7 @@ def test_accepted_files_are_stored_with_the_type_of_their_content(content, claim
         # a refinement never turns HTML into a CSV or a zip into a page
         (files.HTML, "text/csv"),
     ],
+    ids=["html-as-text", "html-as-png", "html-as-unknown", "svg", "exe", "unknown", "html-as-csv"],
 )
 def test_content_of_a_type_not_accepted_is_refused_whatever_the_claim(content, claimed):
     verdict = judge(filename="f", claimed=claimed, head=content, size=len(content))
