@@ -390,3 +390,40 @@ MAIL_HELD_REPLIES_PER_DAY = env.int("MAIL_HELD_REPLIES_PER_DAY", default=5)
 MAIL_REMINDER_AFTER_HOURS = env.int("MAIL_REMINDER_AFTER_HOURS", default=72)
 MAIL_REMINDER_MAX = env.int("MAIL_REMINDER_MAX", default=2)
 TICKET_EVENT_SUBSCRIBERS += ["mail.services.on_ticket_event"]
+
+# Every periodic task, in this one place. Beat (django-celery-beat's DatabaseScheduler) writes
+# them into the database when it starts, where admins see them (admin → Periodic tasks) and may
+# disable one (it stays disabled); the intervals are the settings below, which beat reapplies at
+# each start. A run that waited longer than its period is dropped (expire_seconds): the next one
+# does the same work. The minute SLA sweep also arms exact-time checks (sla.escalation).
+SLA_SWEEP_SECONDS = env.int("SLA_SWEEP_SECONDS", default=60)
+OUTBOX_DISPATCH_SECONDS = env.int("OUTBOX_DISPATCH_SECONDS", default=30)
+MAILBOX_POLL_SECONDS = env.int("MAILBOX_POLL_SECONDS", default=60)
+MAIL_REMINDER_SWEEP_SECONDS = env.int("MAIL_REMINDER_SWEEP_SECONDS", default=900)
+
+
+def _every(seconds: int) -> dict[str, object]:
+    return {"schedule": float(seconds), "options": {"expire_seconds": max(1, seconds - 5)}}
+
+
+CELERY_BEAT_SCHEDULE = {
+    "SLA: 期限超過の検出（毎分）": {"task": "sla.tasks.breach_sweep", **_every(SLA_SWEEP_SECONDS)},
+    "SLA: エスカレーション（毎分）": {
+        "task": "sla.tasks.escalation_sweep",
+        **_every(SLA_SWEEP_SECONDS),
+    },
+    "SLA: 期限間近の警告（毎分）": {"task": "sla.tasks.at_risk_sweep", **_every(SLA_SWEEP_SECONDS)},
+    # The safety net behind the dispatch enqueued at each commit.
+    "通知: 送信キューの配信（30秒）": {
+        "task": "notifications.tasks.outbox_dispatch",
+        **_every(OUTBOX_DISPATCH_SECONDS),
+    },
+    "メール: 受信メールの取り込み（毎分）": {
+        "task": "mail.tasks.mailbox_poll",
+        **_every(MAILBOX_POLL_SECONDS),
+    },
+    "メール: お客様回答待ちのリマインダー（15分）": {
+        "task": "mail.tasks.waiting_reminders_send",
+        **_every(MAIL_REMINDER_SWEEP_SECONDS),
+    },
+}

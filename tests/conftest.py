@@ -3,7 +3,10 @@ fresh SLA cache per test."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import os
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +20,40 @@ from tests.factories import (
     SupportContractFactory,
     UserFactory,
 )
+
+# --reuse-db (pyproject's addopts) keeps each test database between runs: safe only while the
+# migrations are the ones it was built from. Each database (per DATABASE_URL and xdist worker)
+# records the digest of the migrations it was built from; a run whose migrations differ, or a
+# database never recorded (a fresh clone, CI), is built anew. `--create-db` forces it.
+_MIGRATIONS_STAMP = "helpdesk/test-database-migrations"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _migrations_stamp_key() -> str:
+    database = os.environ.get("DATABASE_URL", "sqlite")
+    return f"{_MIGRATIONS_STAMP}/{database}/{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
+def _migrations_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(ROOT.glob("*/migrations/*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    reusing = config.getoption("reuse_db", False) and not config.getoption("create_db", False)
+    recorded = config.cache.get(_migrations_stamp_key(), None) if config.cache else None
+    if reusing and recorded != _migrations_digest():
+        config.option.create_db = True
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, request: pytest.FixtureRequest):
+    """pytest-django's database setup; once it has succeeded, the stamp of its migrations."""
+    if request.config.cache is not None:
+        request.config.cache.set(_migrations_stamp_key(), _migrations_digest())
+    yield
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -37,12 +74,10 @@ def _fresh_sla_cache():
 
 
 # Data migrations whose rows every test may rely on (the terms' policy and calendar, the role
-# groups, the default beat schedules).
+# groups).
 REFERENCE_DATA_MIGRATIONS = [
     ("accounts", "0002_roles"),
     ("sla", "0002_seed_terms"),
-    ("notifications", "0002_default_schedules"),
-    ("mail", "0002_default_schedules"),
 ]
 
 

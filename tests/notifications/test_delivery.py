@@ -142,20 +142,61 @@ def test_a_committed_enqueue_dispatches_right_away(django_capture_on_commit_call
     assert len(mail.outbox) == 1
 
 
-def test_default_beat_schedules_are_in_the_database():
+# Beat closes the database connection as it sets up, as a long-running process should: the test
+# commits instead of running in a transaction that the close would end.
+@pytest.mark.django_db(transaction=True)
+def test_beat_writes_the_schedules_of_the_settings_into_the_database_and_keeps_a_pause(
+    settings,
+):
     from django_celery_beat.models import PeriodicTask
+    from django_celery_beat.schedulers import DatabaseScheduler
 
+    from helpdesk.celery import app
+
+    # given an empty schedule table (no migration writes schedules any more)
+    assert not PeriodicTask.objects.exclude(name="celery.backend_cleanup").exists()
+
+    # when beat starts, then an admin pauses the mailbox poll, and beat starts again
+    DatabaseScheduler(app=app).setup_schedule()
+    PeriodicTask.objects.filter(task="mail.tasks.mailbox_poll").update(enabled=False)
+    DatabaseScheduler(app=app).setup_schedule()
+
+    # then every schedule of CELERY_BEAT_SCHEDULE is in the database with its interval, and the
+    # pause stands
     schedules = {
-        task.task: (task.interval.every, task.interval.period, task.enabled)
-        for task in PeriodicTask.objects.filter(task__startswith=("sla.")).select_related(
+        task.task: (task.interval.every, task.interval.period, task.expire_seconds, task.enabled)
+        for task in PeriodicTask.objects.exclude(name="celery.backend_cleanup").select_related(
             "interval"
         )
     }
-    dispatcher = PeriodicTask.objects.get(task="notifications.tasks.outbox_dispatch")
-
     assert schedules == {
-        "sla.tasks.breach_sweep": (60, "seconds", True),
-        "sla.tasks.escalation_sweep": (60, "seconds", True),
-        "sla.tasks.at_risk_sweep": (60, "seconds", True),
+        "sla.tasks.breach_sweep": (60, "seconds", 55, True),
+        "sla.tasks.escalation_sweep": (60, "seconds", 55, True),
+        "sla.tasks.at_risk_sweep": (60, "seconds", 55, True),
+        "notifications.tasks.outbox_dispatch": (30, "seconds", 25, True),
+        "mail.tasks.mailbox_poll": (60, "seconds", 55, False),
+        "mail.tasks.waiting_reminders_send": (900, "seconds", 895, True),
     }
-    assert (dispatcher.interval.every, dispatcher.enabled) == (30, True)
+    assert set(settings.CELERY_BEAT_SCHEDULE) == set(
+        PeriodicTask.objects.exclude(name="celery.backend_cleanup").values_list("name", flat=True)
+    )
+
+
+def test_every_scheduled_task_is_a_registered_task(settings):
+    from helpdesk.celery import app
+
+    app.loader.import_default_modules()
+    assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} <= set(app.tasks)
+
+
+def test_no_migration_writes_beat_schedules():
+    """The schedules have one home, the setting: a migration that wrote them would be a second."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    writers = [
+        str(path.relative_to(root))
+        for path in root.glob("*/migrations/*.py")
+        if "PeriodicTask" in path.read_text(encoding="utf-8")
+    ]
+    assert writers == []

@@ -211,16 +211,10 @@ def test_with_redis_down_tickets_and_replies_succeed_and_notifications_go_out_af
 ):
     if shutil.which("redis-server") is None:
         pytest.skip("needs redis-server to stage an outage")
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
-
-    # given a worker and beat on their own Redis, beat ticking every 2 s for the test, both
-    # under a process supervisor as in production (docker-compose restarts them)
-    every_two, _ = IntervalSchedule.objects.get_or_create(every=2, period="seconds")
-    PeriodicTask.objects.filter(task__in=["notifications.tasks.outbox_dispatch"]).update(
-        interval=every_two
-    )
+    # given a worker and beat on their own Redis, beat dispatching the outbox every 2 s for the
+    # test, both under a process supervisor as in production (docker-compose restarts them)
     port = live.free_port()
-    env = live.subprocess_env(REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    env = live.subprocess_env(REDIS_URL=f"redis://127.0.0.1:{port}/0", OUTBOX_DISPATCH_SECONDS="2")
     with live.processes(tmp_path) as started:
         redis_server = started.redis(port)
         started.worker("worker", env, supervised=True)
