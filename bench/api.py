@@ -168,7 +168,8 @@ def seed(*, tickets: int, resellers: int, customers_per_reseller: int, reseed: b
                     Contact(
                         customer=customer,
                         name=f"管理者 {customer.pk}",
-                        email=f"admin{customer.pk}@example.jp",
+                        # In the customer's domain: a global admin who may ask (DOMAIN.md §12).
+                        email=f"admin{customer.pk}@{customer.primary_domain}",
                         is_global_admin=True,
                     )
                     for customer in customers

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -60,6 +62,15 @@ class Customer(models.Model):
     name = models.CharField(_("名称"), max_length=200)
     tenant_id = models.UUIDField(_("テナント ID"), unique=True, default=uuid.uuid4)
     primary_domain = models.CharField(_("プライマリ ドメイン"), max_length=253)
+    domains = models.JSONField(
+        _("その他のドメイン"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "プライマリ ドメイン以外に、このテナントで確認済みのドメイン（1行に1つ）。"
+            "全体管理者のメールアドレスはこれらのドメインにあれば確認済みになります。"
+        ),
+    )
     is_reseller_tenant = models.BooleanField(
         _("リセラー自身のテナント"),
         default=False,
@@ -110,9 +121,17 @@ class Customer(models.Model):
         return f"{self.name} ({self.primary_domain})"
 
 
+class VerificationMethod(models.TextChoices):
+    """How a desk user confirmed who a person is (DOMAIN.md §12)."""
+
+    PHONE_CALLBACK = "phone_callback", _("登録済みの電話番号への折り返し電話")
+    ADMIN_CENTER = "admin_center", _("Microsoft 365 管理センターで全体管理者ロールを確認")
+
+
 class Contact(models.Model):
     """A person of a reseller or of a customer. Only a global admin (全体管理者, Art. 3.2)
-    may ask for support."""
+    may ask for support, and only once the address is known to be theirs: it is in one of the
+    customer's domains, or a desk user verified it (`contracts.verification`)."""
 
     reseller = models.ForeignKey(
         Reseller,
@@ -134,7 +153,23 @@ class Contact(models.Model):
     email = models.EmailField(_("メールアドレス"), db_index=True)
     phone = models.CharField(_("電話番号"), max_length=40, blank=True)
     is_global_admin = models.BooleanField(_("全体管理者"), default=False)
-    global_admin_verified_at = models.DateTimeField(_("全体管理者確認日時"), null=True, blank=True)
+    # A desk user's verification of a global admin whose address is not in the customer's
+    # domains: who, when and how (DOMAIN.md §12). Cleared when the address or the flag changes.
+    global_admin_verified_at = models.DateTimeField(
+        _("デスクによる全体管理者確認日時"), null=True, blank=True
+    )
+    global_admin_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("確認したデスク担当者"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    global_admin_verification_method = models.CharField(
+        _("確認方法"), max_length=20, choices=VerificationMethod.choices, blank=True
+    )
+    global_admin_verification_note = models.TextField(_("確認の記録"), blank=True)
     is_active = models.BooleanField(_("有効"), default=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     history = HistoricalRecords()
@@ -149,6 +184,22 @@ class Contact(models.Model):
                 condition=Q(reseller__isnull=False, customer__isnull=True)
                 | Q(reseller__isnull=True, customer__isnull=False),
                 name="contact_one_party",
+            ),
+            # DOMAIN.md §12: no address belongs to two active contacts, whatever their
+            # resellers (mail from it would otherwise open tickets another reseller reads).
+            models.UniqueConstraint(
+                Lower("email"), condition=Q(is_active=True), name="contact_email_unique_active"
+            ),
+            # A desk verification always says how it was done.
+            models.CheckConstraint(
+                condition=Q(
+                    global_admin_verified_at__isnull=True, global_admin_verification_method=""
+                )
+                | (
+                    Q(global_admin_verified_at__isnull=False)
+                    & ~Q(global_admin_verification_method="")
+                ),
+                name="contact_verification_has_method",
             ),
         ]
 

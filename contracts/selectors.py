@@ -1,11 +1,13 @@
-"""Reads of contracts: which support contract applies to a customer."""
+"""Reads of contracts: which support contract applies to a customer, and whether a global
+admin's address is known to be theirs."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
+from contracts import verification
 from contracts.models import Contact, Customer, SupportContract
 
 
@@ -37,4 +39,50 @@ def contacts_global_admins_for(*, customer: Customer) -> QuerySet[Contact]:
         Q(customer=customer) | Q(reseller_id=customer.reseller_id),
         is_global_admin=True,
         is_active=True,
+    )
+
+
+def customer_domains(*, customer: Customer) -> list[str]:
+    return verification.tenant_domains(
+        primary_domain=customer.primary_domain, domains=customer.domains or []
+    )
+
+
+def contacts_with_domains(queryset: QuerySet[Contact]) -> QuerySet[Contact]:
+    """Contacts with what `contact_domains` reads loaded: the customer, and for a person of a
+    reseller the reseller's own tenant, in a constant number of queries for a whole list."""
+    return queryset.select_related("customer", "reseller").prefetch_related(
+        Prefetch(
+            "reseller__customers",
+            queryset=Customer.objects.filter(is_reseller_tenant=True),
+            to_attr="own_tenants",
+        )
+    )
+
+
+def contact_domains(*, contact: Contact) -> list[str]:
+    """The domains a contact's address may be in: its customer's; for a person of the
+    reseller itself, those of the reseller's own tenant (none when it has no tenant here)."""
+    if contact.customer_id is not None:
+        return customer_domains(customer=contact.customer)
+    reseller_field = Contact._meta.get_field("reseller")
+    if reseller_field.is_cached(contact) and hasattr(contact.reseller, "own_tenants"):
+        own_tenants = contact.reseller.own_tenants
+    else:
+        own_tenants = Customer.objects.filter(
+            reseller_id=contact.reseller_id, is_reseller_tenant=True
+        )
+    return [domain for tenant in own_tenants for domain in customer_domains(customer=tenant)]
+
+
+def contact_global_admin_verification(*, contact: Contact) -> str | None:
+    """DOMAIN.md §12, for one contact: 'domain', 'desk', 'unverified', or None when it is not
+    flagged global admin. The one decision every channel and screen asks."""
+    if not contact.is_global_admin:
+        return None
+    return verification.global_admin_verification(
+        email=contact.email,
+        is_global_admin=contact.is_global_admin,
+        verified_at=contact.global_admin_verified_at,
+        domains=contact_domains(contact=contact),
     )

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
-from contracts.exceptions import ContractOverlap
-from contracts.models import Contact, Customer, SupportContract
+from contracts.exceptions import (
+    ContactEmailTaken,
+    ContractOverlap,
+    MaskedValue,
+    VerificationNotApplicable,
+)
+from contracts.models import Contact, Customer, SupportContract, VerificationMethod
 
 _FAR_FUTURE = datetime.date(9999, 12, 31)
 
@@ -47,7 +53,49 @@ def contract_save(*, contract: SupportContract, actor=None) -> SupportContract:
     return contract
 
 
-_CONTACT_EDITABLE = ("name", "email", "phone", "is_global_admin")
+CONTACT_EDITABLE = ("name", "email", "phone", "is_global_admin", "is_active")
+
+# The character workspace.selectors.mask_email / mask_phone write in place of what a screen
+# hides (Art. 14). No real address or phone number contains it.
+_MASK = "•"
+
+
+def _masked_fields(values: dict[str, object]) -> list[str]:
+    return [
+        name
+        for name in ("email", "phone")
+        if isinstance(values.get(name), str) and _MASK in str(values[name])
+    ]
+
+
+def contact_email_check(*, email: str, exclude_pk: int | None = None) -> None:
+    """DOMAIN.md §12: an address belongs to at most one active contact, across all resellers.
+    The error does not say whose it is."""
+    taken = Contact.objects.filter(email__iexact=email.strip(), is_active=True)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise ContactEmailTaken(fields={"email": [ContactEmailTaken.code]})
+
+
+def _contact_save(contact: Contact, actor) -> None:
+    """Save, turning a concurrent claim of the same address (the database's unique
+    constraint) into the same error as the check before it."""
+    contact._history_user = actor
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:
+        if contact.is_active:
+            contact_email_check(email=contact.email, exclude_pk=contact.pk)
+        raise
+
+
+def _verification_clear(contact: Contact) -> None:
+    contact.global_admin_verified_at = None
+    contact.global_admin_verified_by = None
+    contact.global_admin_verification_method = ""
+    contact.global_admin_verification_note = ""
 
 
 @transaction.atomic
@@ -61,7 +109,14 @@ def contact_create(
     reseller_id: int | None = None,
     actor=None,
 ) -> Contact:
-    """A person of a customer (or, without a customer, of the reseller itself)."""
+    """A person of a customer (or, without a customer, of the reseller itself). Its address
+    must not be another active contact's (DOMAIN.md §12); a global admin may ask once the
+    address is in the tenant's domains or a desk user verified it."""
+    masked = _masked_fields({"email": email, "phone": phone})
+    if masked:
+        raise MaskedValue(fields={name: [MaskedValue.code] for name in masked})
+    email = email.strip()
+    contact_email_check(email=email)
     contact = Contact(
         customer=customer,
         reseller_id=None if customer is not None else reseller_id,
@@ -70,22 +125,57 @@ def contact_create(
         phone=phone,
         is_global_admin=is_global_admin,
     )
-    contact._history_user = actor
-    contact.save()
+    _contact_save(contact, actor)
     return contact
 
 
 @transaction.atomic
 def contact_update(*, contact: Contact, actor=None, **changes: object) -> Contact:
-    """Change a contact's name, email, phone or global-admin flag (Art. 3.2: who may ask)."""
-    unknown = set(changes) - set(_CONTACT_EDITABLE)
+    """Change a contact's name, email, phone, global-admin flag (Art. 3.2: who may ask) or
+    whether it is active.
+
+    A masked email or phone sent back (what a masked screen or API answer showed, Art. 14)
+    stands for "unchanged": it never replaces the real value. A new address, or the flag
+    turned off, clears a desk user's verification: it was of the old address."""
+    unknown = set(changes) - set(CONTACT_EDITABLE)
     if unknown:
         raise TypeError(f"contact_update cannot change {sorted(unknown)}")
+    for name in _masked_fields(changes):
+        del changes[name]
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if isinstance(changes.get("email"), str):
+        changes["email"] = str(changes["email"]).strip()
+    new_email = changes.get("email")
+    email_changed = new_email is not None and str(new_email).lower() != contact.email.lower()
+    reactivated = changes.get("is_active") is True and not contact.is_active
+    if email_changed or reactivated:
+        contact_email_check(email=str(new_email or contact.email), exclude_pk=contact.pk)
     for name, value in changes.items():
         setattr(contact, name, value)
-    if changes.get("is_global_admin") is False:
-        contact.global_admin_verified_at = None
-    contact._history_user = actor
-    contact.save()
+    if email_changed or changes.get("is_global_admin") is False:
+        _verification_clear(contact)
+    _contact_save(contact, actor)
+    return contact
+
+
+@transaction.atomic
+def contact_verify_global_admin(
+    *,
+    contact: Contact,
+    actor,
+    method: str,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> Contact:
+    """A desk user confirmed that this address belongs to a global admin of the contact's
+    tenant (DOMAIN.md §12: by a call-back to the registered number, or in the admin center):
+    who, when and how are kept, and the change is in the contact's history."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if not (contact.is_active and contact.is_global_admin):
+        raise VerificationNotApplicable(fields={"contact": [VerificationNotApplicable.code]})
+    contact.global_admin_verified_at = now or timezone.now()
+    contact.global_admin_verified_by = actor if getattr(actor, "is_authenticated", False) else None
+    contact.global_admin_verification_method = VerificationMethod(method).value
+    contact.global_admin_verification_note = note.strip()
+    _contact_save(contact, actor)
     return contact

@@ -453,8 +453,9 @@ _ERROR_SCHEMA = {
 }
 _ERROR_STATUSES = {
     "400": "Invalid input: `fields` names each field with a code (the terms' rules too: "
-    "requester_not_global_admin, subscription_not_active, product_not_supported, "
-    "out_of_scope, no_active_contract, reason_required, malformed_json, ...).",
+    "requester_not_global_admin, requester_not_verified, subscription_not_active, "
+    "product_not_supported, out_of_scope, no_active_contract, reason_required, "
+    "contact_email_taken, masked_value, malformed_json, ...).",
     "401": "No or invalid credentials (`Authorization: Token <key>`).",
     "403": "Authenticated but not allowed (`permission_denied`), or a session caller's write "
     "without a valid CSRF token (`csrf_failed`).",

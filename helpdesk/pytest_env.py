@@ -21,6 +21,12 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-product
 os.environ["ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
 os.environ["SECURE_SSL_REDIRECT"] = "0"
 os.environ["STATIC_MANIFEST"] = "0"
+# DKIM keys are never looked up on the internet: a test that verifies a signature starts its own
+# DNS server on loopback (tests/mail/conftest.py); any other lookup goes nowhere, quickly.
+os.environ["MAIL_DNS_SERVERS"] = "127.0.0.1:9"
+os.environ["MAIL_DNS_TIMEOUT"] = "1"
+for name in ("MAIL_SENDER_AUTH", "MAIL_AUTHSERV_ID"):
+    os.environ.pop(name, None)
 # Files the tests upload land in a folder of this run, never the developer's media/.
 os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="helpdesk-test-media-")
 atexit.register(shutil.rmtree, os.environ["MEDIA_ROOT"], ignore_errors=True)

@@ -389,6 +389,31 @@ MAIL_CUSTOMER_CHANNELS = env.list("MAIL_CUSTOMER_CHANNELS", default=["email", "w
 MAIL_HELD_REPLIES_PER_DAY = env.int("MAIL_HELD_REPLIES_PER_DAY", default=5)
 MAIL_REMINDER_AFTER_HOURS = env.int("MAIL_REMINDER_AFTER_HOURS", default=72)
 MAIL_REMINDER_MAX = env.int("MAIL_REMINDER_MAX", default=2)
+# Who sent a mail (DOMAIN.md §12): a From header proves nothing. A mail opens or joins a ticket
+# only when its sender is authenticated by one of these methods (mail/authentication.py):
+#   dmarc  DMARC pass for the From domain in the Authentication-Results header that the desk's
+#          own receiving server added, recognised by its authserv-id (MAIL_AUTHSERV_ID);
+#   dkim   a DKIM signature of the From domain (or a parent of it) that the product verifies
+#          itself, with keys from DNS (MAIL_DNS_SERVERS, or the system's resolver).
+# `off` turns the check off; only ever by this explicit setting, and every start warns of it.
+MAIL_SENDER_AUTH = [
+    m.strip().lower() for m in env.list("MAIL_SENDER_AUTH", default=["dmarc", "dkim"])
+]
+if MAIL_SENDER_AUTH != ["off"] and (
+    not MAIL_SENDER_AUTH or not set(MAIL_SENDER_AUTH) <= {"dmarc", "dkim"}
+):
+    raise ImproperlyConfigured(
+        "MAIL_SENDER_AUTH must be 'dmarc', 'dkim', 'dmarc,dkim' or 'off', "
+        f"not {','.join(MAIL_SENDER_AUTH)!r}."
+    )
+# The authserv-id(s) the desk's receiving server writes first in its Authentication-Results
+# headers (e.g. mx.example.jp). Unset: no such header is trusted, whoever wrote it.
+MAIL_AUTHSERV_ID = [
+    a.strip().lower() for a in env.list("MAIL_AUTHSERV_ID", default=[]) if a.strip()
+]
+# DNS servers for DKIM keys (host or host:port, comma-separated); unset: the system's resolver.
+MAIL_DNS_SERVERS = env.list("MAIL_DNS_SERVERS", default=[])
+MAIL_DNS_TIMEOUT = env.float("MAIL_DNS_TIMEOUT", default=5.0)
 TICKET_EVENT_SUBSCRIBERS += ["mail.services.on_ticket_event"]
 
 # Every periodic task, in this one place. Beat (django-celery-beat's DatabaseScheduler) writes

@@ -27,6 +27,12 @@ class InboundMailAdmin(SimpleHistoryAdmin):
         "reason",
         "received_at",
         "processed_at",
+        "sender_authentication",
+        "sender_authentication_detail",
+        "released_at",
+        "released_by",
+        "release_method",
+        "release_reason",
         "body_text",
         "raw_size",
     )

@@ -3,10 +3,13 @@ the mail the desk sends. Mailbox secrets are not here: they come from the enviro
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from contracts.models import VerificationMethod
 
 
 class InboundMail(models.Model):
@@ -35,9 +38,38 @@ class InboundMail(models.Model):
         on_delete=models.SET_NULL,
         related_name="inbound_mails",
     )
+
+    class SenderAuthentication(models.TextChoices):
+        """How the sender was authenticated (DOMAIN.md §12, mail/authentication.py)."""
+
+        DMARC = "dmarc", _("DMARC（受信サーバーの判定）")
+        DKIM = "dkim", _("DKIM 署名（本システムで検証）")
+        RELEASED = "released", _("担当者が本人に確認して解除")
+        OFF = "off", _("確認なし（MAIL_SENDER_AUTH=off）")
+        FAILED = "failed", _("認証されていない")
+
     reason = models.TextField(_("理由"), blank=True)
     received_at = models.DateTimeField(_("受信日時"))
     processed_at = models.DateTimeField(_("処理日時"), null=True, blank=True)
+    sender_authentication = models.CharField(
+        _("送信者の認証"), max_length=10, choices=SenderAuthentication.choices, blank=True
+    )
+    sender_authentication_detail = models.CharField(_("認証の詳細"), max_length=500, blank=True)
+    # An agent's release of a mail held as sender_unauthenticated, after checking with the
+    # sender by phone: who, when, how and why (the history keeps every change too).
+    released_at = models.DateTimeField(_("解除日時"), null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("解除した担当者"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    release_method = models.CharField(
+        _("確認方法"), max_length=20, choices=VerificationMethod.choices, blank=True
+    )
+    release_reason = models.TextField(_("解除の理由"), blank=True)
     history = HistoricalRecords(excluded_fields=["raw"])
 
     class Meta:
@@ -49,6 +81,12 @@ class InboundMail(models.Model):
             models.CheckConstraint(
                 condition=~Q(status__in=["ticket_opened", "threaded"]) | Q(ticket__isnull=False),
                 name="inbound_mail_ticket_when_linked",
+            ),
+            # A release always says when, how and why.
+            models.CheckConstraint(
+                condition=Q(released_at__isnull=True, release_method="", release_reason="")
+                | (Q(released_at__isnull=False) & ~Q(release_method="") & ~Q(release_reason="")),
+                name="inbound_mail_release_complete",
             ),
         ]
         indexes = [

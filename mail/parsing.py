@@ -126,6 +126,16 @@ def message_from_bytes(raw: bytes) -> EmailMessage:
     return message
 
 
+def _unescaped(value: str) -> str:
+    """Header text as its sender wrote it. Raw 8-bit bytes in a header (a UTF-8 or Shift_JIS
+    display name sent without encoded words, by RFC 6532 or a careless client) reach the
+    parser as surrogate escapes, which no database, JSON payload or page accepts: they are
+    decoded as a body is."""
+    if not any("\udc80" <= char <= "\udcff" for char in value):
+        return value
+    return decode_bytes(value.encode("utf-8", "surrogateescape"), "utf-8")
+
+
 def _header(message: Message, name: str) -> str:
     """A header as text; a malformed encoded word never raises, it reads as its raw form."""
     try:
@@ -138,7 +148,7 @@ def _header(message: Message, name: str) -> str:
                 break
     if value is None:
         return ""
-    text = " ".join(str(value).split())
+    text = _unescaped(" ".join(str(value).split()))
     if "=?" not in text:
         return text
     # Some encoded word was left undecoded: decode the raw header, every word the same way.
@@ -468,8 +478,8 @@ def parse(raw: bytes) -> ParsedMail:
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     return ParsedMail(
         message_id=message_id[:998],
-        from_address=from_address.strip().lower(),
-        from_name=from_name,
+        from_address=_unescaped(from_address).strip().lower(),
+        from_name=_unescaped(from_name),
         to=to,
         subject=subject,
         text=text,

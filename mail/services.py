@@ -2,7 +2,10 @@
 
 Inbound: `inbound_receive` stores a raw mail once per Message-ID (its bytes are never lost)
 and turns it into a ticket, a message on a ticket, a held mail with a polite answer, or a
-recorded auto-reply that is never answered.
+recorded auto-reply that is never answered. Only a mail whose sender is authenticated
+(mail/authentication.py, DOMAIN.md §12) opens or joins a ticket; any other is held as
+`sender_unauthenticated`, unanswered, until an agent who verified the sender by phone releases
+it (`inbound_release`).
 
 Outbound: every mail the desk sends is an outbox row (`notifications.services.outbox_enqueue`)
 written in the transaction of the change that causes it, in the payload format shared with
@@ -23,10 +26,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from contracts.models import Contact
+from contracts.models import Contact, VerificationMethod
 from helpdesk.exceptions import DomainError
-from mail import parsing, selectors
-from mail.exceptions import MailNotHeld
+from mail import authentication, parsing, selectors
+from mail.exceptions import MailNotHeld, MailNotUnauthenticated, ReleaseReasonRequired
 from mail.models import InboundMail
 from mail.rendering import RenderedMail, format_jst, mail_render
 from notifications.services import outbox_enqueue
@@ -35,12 +38,21 @@ from tickets import attachments as attachment_rules
 from tickets import eligibility
 from tickets import services as ticket_services
 from tickets.events import event_record
+from tickets.exceptions import RequesterNotVerified
 from tickets.models import Category, Channel, Message, Status, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
 
 InboundStatus = InboundMail.Status
+SenderAuthentication = InboundMail.SenderAuthentication
 EMAIL = "email"
+
+# Held reasons of DOMAIN.md §12: the sender did not prove its address (never answered: the
+# From address may be anyone's), or the address is more than one contact's (never guessed).
+SENDER_UNAUTHENTICATED = "sender_unauthenticated"
+AMBIGUOUS_SENDER = "ambiguous_sender"
+# How an agent may have checked that a held mail's sender really sent it.
+RELEASE_METHODS = (VerificationMethod.PHONE_CALLBACK,)
 
 # The first category in scope is recorded when a mail does not say; agents triage it.
 _CATEGORY_PREFERENCE = (
@@ -315,7 +327,11 @@ def inbound_receive(
     if inbound.status != InboundStatus.RECEIVED:
         return inbound
     try:
-        return inbound_process(inbound=inbound, parsed=parsed, delivered_at=delivered_at, now=now)
+        # Before the transaction: a DKIM key lookup may wait on DNS, never while rows are locked.
+        verdict = sender_verdict(raw=raw)
+        return inbound_process(
+            inbound=inbound, parsed=parsed, verdict=verdict, delivered_at=delivered_at, now=now
+        )
     except Exception as error:
         # A bug must not lose the mail or block the mailbox: an agent sees it in the held list.
         logger.exception("Processing of %s failed", message_id)
@@ -335,7 +351,26 @@ def _inbound_finish(
     inbound.reason = reason
     inbound.ticket = ticket
     inbound.processed_at = timezone.now()
-    inbound.save(update_fields=["status", "reason", "ticket", "processed_at"])
+    inbound.save(
+        update_fields=[
+            "status",
+            "reason",
+            "ticket",
+            "processed_at",
+            "sender_authentication",
+            "sender_authentication_detail",
+        ]
+    )
+
+
+def sender_verdict(*, raw: bytes) -> authentication.Verdict:
+    """Whether the mail's sender is authenticated, under the settings in force."""
+    return authentication.sender_authenticate(raw=raw, config=authentication.config_from_settings())
+
+
+def _verdict_record(inbound: InboundMail, verdict: authentication.Verdict) -> None:
+    inbound.sender_authentication = verdict.method or SenderAuthentication.FAILED
+    inbound.sender_authentication_detail = verdict.detail[:500]
 
 
 def _attachments_split(
@@ -376,14 +411,17 @@ def inbound_process(
     *,
     inbound: InboundMail,
     parsed: parsing.ParsedMail,
+    verdict: authentication.Verdict,
     delivered_at: datetime.datetime | None = None,
     now: datetime.datetime | None = None,
 ) -> InboundMail:
-    """Decide what a stored mail becomes, in one transaction with everything it causes."""
+    """Decide what a stored mail becomes, in one transaction with everything it causes.
+    `verdict` says whether its sender is authenticated (`sender_verdict`)."""
     now = now or timezone.now()
     inbound = InboundMail.objects.select_for_update().get(pk=inbound.pk)
     if inbound.status != InboundStatus.RECEIVED:
         return inbound
+    _verdict_record(inbound, verdict)
     known = Message.objects.filter(email_message_id=parsed.message_id).first()
     if known is not None:
         _inbound_finish(
@@ -408,14 +446,23 @@ def inbound_process(
     if not parsed.from_address:
         _inbound_finish(inbound=inbound, status=InboundStatus.HELD, reason="no_sender")
         return inbound
-    accepted, dropped = _attachments_split(parsed.attachments)
+    if not verdict.passed:
+        # DOMAIN.md §12: held for an agent and never answered — the From address may be
+        # forged, and an answer would go to whoever it names (backscatter).
+        _inbound_finish(inbound=inbound, status=InboundStatus.HELD, reason=SENDER_UNAUTHENTICATED)
+        return inbound
     contacts = selectors.contacts_by_email(address=parsed.from_address)
+    if len(contacts) > 1:
+        # Whose mail it is is never guessed: the desk finds out and puts the contacts right.
+        return _hold(inbound=inbound, parsed=parsed, reason=AMBIGUOUS_SENDER, now=now)
+    contact = contacts[0] if contacts else None
+    accepted, dropped = _attachments_split(parsed.attachments)
     if ticket is not None:
         return _inbound_thread(
             inbound=inbound,
             parsed=parsed,
             ticket=ticket,
-            contacts=contacts,
+            contact=contact,
             accepted=accepted,
             dropped=dropped,
             now=now,
@@ -423,7 +470,7 @@ def inbound_process(
     return _inbound_open(
         inbound=inbound,
         parsed=parsed,
-        contacts=contacts,
+        contact=contact,
         accepted=accepted,
         dropped=dropped,
         submitted_at=min(delivered_at or now, now),
@@ -431,14 +478,45 @@ def inbound_process(
     )
 
 
-@transaction.atomic
+# Verdicts that stand once given: a DKIM key rotated since, or a setting changed, does not undo
+# what was proven (or what an agent verified) when the mail arrived.
+_VERDICTS_KEPT = (
+    SenderAuthentication.DMARC,
+    SenderAuthentication.DKIM,
+    SenderAuthentication.RELEASED,
+)
+
+
 def inbound_reprocess(
     *, inbound: InboundMail, actor=None, now: datetime.datetime | None = None
 ) -> InboundMail:
     """Decide again what a held mail becomes, after an agent fixed what held it (the sender
     added as a global admin, a subscription activated). The clock runs from the mail's arrival
     (DOMAIN.md §4: received when submitted). Still ineligible, it is held again; the sender's
-    polite answer is not sent twice (same outbox key)."""
+    polite answer is not sent twice (same outbox key). A sender that was not authenticated
+    is checked again (the settings may have been put right), outside the transaction."""
+    stored = InboundMail.objects.only(
+        "raw", "sender_authentication", "sender_authentication_detail"
+    ).get(pk=inbound.pk)
+    if stored.sender_authentication in _VERDICTS_KEPT:
+        verdict = authentication.Verdict(
+            method=stored.sender_authentication,
+            domain="",
+            detail=stored.sender_authentication_detail,
+        )
+    else:
+        verdict = sender_verdict(raw=bytes(stored.raw))
+    return _inbound_reprocess(inbound=inbound, verdict=verdict, actor=actor, now=now)
+
+
+@transaction.atomic
+def _inbound_reprocess(
+    *,
+    inbound: InboundMail,
+    verdict: authentication.Verdict,
+    actor=None,
+    now: datetime.datetime | None = None,
+) -> InboundMail:
     now = now or timezone.now()
     inbound = InboundMail.objects.select_for_update().get(pk=inbound.pk)
     if inbound.status != InboundStatus.HELD:
@@ -448,7 +526,69 @@ def inbound_reprocess(
     inbound._history_user = actor if getattr(actor, "is_authenticated", False) else None
     inbound.save(update_fields=["status"])
     return inbound_process(
-        inbound=inbound, parsed=parsed, delivered_at=inbound.received_at, now=now
+        inbound=inbound, parsed=parsed, verdict=verdict, delivered_at=inbound.received_at, now=now
+    )
+
+
+@transaction.atomic
+def inbound_release(
+    *,
+    inbound: InboundMail,
+    actor,
+    method: str,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> InboundMail:
+    """An agent checked with the sender (a call-back to the contact's registered number) that
+    a mail held as sender_unauthenticated is really theirs: the mail then opens or joins a
+    ticket as if authenticated, received when it arrived. Who, when, how and why are kept on
+    the mail and in its history, and the ticket's timeline shows the release."""
+    now = now or timezone.now()
+    inbound = InboundMail.objects.select_for_update().get(pk=inbound.pk)
+    if inbound.status != InboundStatus.HELD or inbound.reason != SENDER_UNAUTHENTICATED:
+        raise MailNotUnauthenticated(fields={"status": [MailNotUnauthenticated.code]})
+    if not reason.strip():
+        raise ReleaseReasonRequired(fields={"reason": [ReleaseReasonRequired.code]})
+    if method not in RELEASE_METHODS:
+        raise ReleaseReasonRequired(fields={"method": ["invalid_choice"]})
+    inbound.released_at = now
+    inbound.released_by = actor if getattr(actor, "is_authenticated", False) else None
+    inbound.release_method = method
+    inbound.release_reason = reason.strip()
+    inbound.status = InboundStatus.RECEIVED
+    inbound._history_user = inbound.released_by
+    inbound.save(
+        update_fields=["released_at", "released_by", "release_method", "release_reason", "status"]
+    )
+    verdict = authentication.Verdict(
+        method=SenderAuthentication.RELEASED,
+        domain="",
+        detail=f"released by {actor.get_username()}" if inbound.released_by else "released",
+    )
+    return inbound_process(
+        inbound=inbound,
+        parsed=parsing.parse(bytes(inbound.raw)),
+        verdict=verdict,
+        delivered_at=inbound.received_at,
+        now=now,
+    )
+
+
+def _release_event_record(*, inbound: InboundMail, ticket: Ticket) -> None:
+    """The ticket's timeline says that this mail came in on an agent's release, by whom,
+    how and why (the release itself is in the mail's history)."""
+    if inbound.released_at is None:
+        return
+    event_record(
+        ticket=ticket,
+        kind=TicketEvent.Kind.MAIL_RELEASED,
+        actor=inbound.released_by,
+        data={
+            "inbound_mail_id": inbound.pk,
+            "method": inbound.release_method,
+            "reason": inbound.release_reason,
+        },
+        dedup_key=f"mail_released:{inbound.pk}",
     )
 
 
@@ -464,6 +604,8 @@ def _held_reason_kind(reason: str) -> str:
         return "sender"
     if code in _HELD_SUBSCRIPTION_REASONS:
         return "subscription"
+    if code == RequesterNotVerified.code:
+        return "verification"
     return "other"
 
 
@@ -550,23 +692,24 @@ def _inbound_thread(
     inbound: InboundMail,
     parsed: parsing.ParsedMail,
     ticket: Ticket,
-    contacts: list[Contact],
+    contact: Contact | None,
     accepted: list[ticket_services.AttachmentUpload],
     dropped: list[dict[str, str]],
     now: datetime.datetime,
 ) -> InboundMail:
-    """A reply on a ticket: from a person who may ask about its customer (Art. 3.2)."""
-    author = None
-    for contact in contacts:
+    """A reply on a ticket: from a person who may ask about its customer (Art. 3.2), whose
+    address is known to be theirs (DOMAIN.md §12)."""
+    reason = "unknown_sender" if contact is None else ""
+    if contact is not None:
         try:
             eligibility.check_requester(requester=contact, customer=ticket.customer)
+        except RequesterNotVerified as error:
+            reason = error.code
         except DomainError:
-            continue
-        author = contact
-        break
-    if author is None:
-        reason = "not_global_admin" if contacts else "unknown_sender"
+            reason = "not_global_admin"
+    if reason:
         return _hold(inbound=inbound, parsed=parsed, reason=f"{reason} ({ticket.number})", now=now)
+    author = contact
     body = parsing.strip_quoted(parsed.text) or "（本文なし / no text）"
     try:
         with transaction.atomic():
@@ -582,6 +725,7 @@ def _inbound_thread(
     except DomainError as error:
         return _hold(inbound=inbound, parsed=parsed, reason=error.code, now=now)
     _dropped_note(inbound=inbound, parsed=parsed, ticket=ticket, dropped=dropped)
+    _release_event_record(inbound=inbound, ticket=ticket)
     _inbound_finish(
         inbound=inbound,
         status=InboundStatus.THREADED,
@@ -607,7 +751,7 @@ def _inbound_open(
     *,
     inbound: InboundMail,
     parsed: parsing.ParsedMail,
-    contacts: list[Contact],
+    contact: Contact | None,
     accepted: list[ticket_services.AttachmentUpload],
     dropped: list[dict[str, str]],
     submitted_at: datetime.datetime,
@@ -615,15 +759,14 @@ def _inbound_open(
 ) -> InboundMail:
     """A new inquiry from a known global admin opens a ticket on the customer's active
     subscription; anyone else is held and answered (Art. 3.2)."""
-    admins = [contact for contact in contacts if contact.is_global_admin]
-    if not admins:
+    if contact is None or not contact.is_global_admin:
         return _hold(
             inbound=inbound,
             parsed=parsed,
-            reason="not_global_admin" if contacts else "unknown_sender",
+            reason="unknown_sender" if contact is None else "not_global_admin",
             now=now,
         )
-    requester = admins[0]
+    requester = contact
     customer = selectors.customer_for_contact(contact=requester, text=parsed.text)
     if customer is None:
         return _hold(inbound=inbound, parsed=parsed, reason="customer_unknown", now=now)
@@ -664,6 +807,7 @@ def _inbound_open(
         reason=_dropped_reason(dropped),
         ticket=ticket,
     )
+    _release_event_record(inbound=inbound, ticket=ticket)
     acknowledgement_enqueue(
         ticket=ticket,
         in_reply_to=parsed.message_id,

@@ -1,4 +1,5 @@
-"""The agents' held list: mail that opened nothing, kept for a person to look at."""
+"""The agents' held list: mail that opened nothing, kept for a person to look at; and the
+release of a mail held because its sender was not authenticated (DOMAIN.md §12)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
 from helpdesk.exceptions import DomainError
-from mail import selectors, services
+from mail import parsing, selectors, services
+from mail.forms import ReleaseForm
 from mail.models import InboundMail
 
 # Held mail comes from anyone about anything: the distributor's own desk reads it, not
@@ -51,6 +53,62 @@ def held_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
         messages.warning(
             request,
             _("まだチケットにできません（理由: %(reason)s）。") % {"reason": inbound.reason},
+        )
+        return redirect("mail:held_list")
+    messages.success(
+        request, _("メールを %(number)s に取り込みました。") % {"number": inbound.ticket.number}
+    )
+    return redirect("workspace:ticket", number=inbound.ticket.number)
+
+
+@login_required
+def held_release(request: HttpRequest, pk: int) -> HttpResponse:
+    """Release a mail held as sender_unauthenticated, once the agent has called the sender
+    back at the registered number and heard that they sent it. The agent, the method and the
+    reason are recorded; the mail then opens or joins a ticket as if authenticated."""
+    _require_desk(request.user)
+    inbound = get_object_or_404(
+        InboundMail.objects.defer("raw"),
+        pk=pk,
+        status=InboundMail.Status.HELD,
+        reason=services.SENDER_UNAUTHENTICATED,
+    )
+    form = ReleaseForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                inbound = services.inbound_release(
+                    inbound=inbound,
+                    actor=request.user,
+                    method=form.cleaned_data["method"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                return _after_release(request, inbound)
+        status = 400
+    raw = InboundMail.objects.values_list("raw", flat=True).get(pk=inbound.pk)
+    try:
+        text = parsing.parse(bytes(raw)).text
+    except Exception:  # the agent still sees the mail's headers
+        text = ""
+    context = {
+        "mail": inbound,
+        "text": text[:5000],
+        "contacts": selectors.contacts_by_email(address=inbound.from_address),
+        "form": form,
+    }
+    return render(request, "mail/held_release.html", context, status=status)
+
+
+def _after_release(request: HttpRequest, inbound: InboundMail) -> HttpResponse:
+    if inbound.status == InboundMail.Status.HELD:
+        messages.warning(
+            request,
+            _("送信者を確認済みにしましたが、まだチケットにできません（理由: %(reason)s）。")
+            % {"reason": inbound.reason},
         )
         return redirect("mail:held_list")
     messages.success(

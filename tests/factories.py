@@ -84,10 +84,24 @@ class ContactFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
     reseller = None
     name = factory.Sequence(lambda n: f"担当者{n}")
-    email = factory.Sequence(lambda n: f"admin{n}@example.jp")
+    # A customer's person writes from the customer's domain, so a global admin is verified
+    # by the domain (DOMAIN.md §12); a person of a reseller without its own tenant here is
+    # verified by a desk user's call-back instead.
+    email = factory.LazyAttributeSequence(
+        lambda contact, n: (
+            f"admin{n}@{contact.customer.primary_domain}"
+            if contact.customer is not None
+            else f"admin{n}@reseller.example.jp"
+        )
+    )
     phone = "03-1234-5678"
     is_global_admin = True
-    global_admin_verified_at = factory.LazyFunction(timezone.now)
+    global_admin_verified_at = factory.LazyAttribute(
+        lambda contact: timezone.now() if contact.customer is None else None
+    )
+    global_admin_verification_method = factory.LazyAttribute(
+        lambda contact: "phone_callback" if contact.customer is None else ""
+    )
 
 
 class ProductFactory(factory.django.DjangoModelFactory):

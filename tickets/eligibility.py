@@ -8,10 +8,13 @@ from __future__ import annotations
 import datetime
 
 from contracts.models import Contact, Customer, Product, Subscription
+from contracts.selectors import contact_global_admin_verification
+from contracts.verification import GlobalAdminVerification
 from tickets.exceptions import (
     OutOfScope,
     ProductNotSupported,
     RequesterNotGlobalAdmin,
+    RequesterNotVerified,
     SubscriptionNotActive,
 )
 from tickets.models import Category
@@ -50,12 +53,17 @@ def categories_in_scope(product: Product) -> frozenset[str]:
 
 
 def check_requester(*, requester: Contact, customer: Customer) -> None:
-    """Art. 3.2 / 6.1: a global admin of the customer, or of the customer's reseller."""
+    """Art. 3.2 / 6.1: a global admin of the customer, or of the customer's reseller, whose
+    address is known to be theirs (DOMAIN.md §12: in the tenant's domains, or verified by a
+    desk user) — on every channel, so a flag typed into a form is not enough."""
     belongs = requester.customer_id == customer.id or (
         requester.reseller_id is not None and requester.reseller_id == customer.reseller_id
     )
     if not (belongs and requester.is_global_admin and requester.is_active):
         raise RequesterNotGlobalAdmin(fields={"requester": [RequesterNotGlobalAdmin.code]})
+    verification = contact_global_admin_verification(contact=requester)
+    if verification == GlobalAdminVerification.UNVERIFIED:
+        raise RequesterNotVerified(fields={"requester": [RequesterNotVerified.code]})
 
 
 def check_subscription(

@@ -15,6 +15,20 @@ class RequesterNotGlobalAdmin(DomainError):
     )
 
 
+class RequesterNotVerified(DomainError):
+    code = "requester_not_verified"
+    message_ja = (
+        "依頼者は全体管理者として登録されていますが、メールアドレスが顧客のドメインになく、"
+        "デスクによる本人確認（登録済みの電話番号への折り返し）も済んでいません"
+        "（約款 第3条3.2）。"
+    )
+    message_en = (
+        "The requester is registered as a global administrator, but the address is not in "
+        "one of the customer's domains and the desk has not verified it by a call-back "
+        "(terms Art. 3.2)."
+    )
+
+
 class SubscriptionNotActive(DomainError):
     code = "subscription_not_active"
     message_ja = (

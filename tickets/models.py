@@ -364,6 +364,7 @@ class TicketEvent(models.Model):
         BREACHED = "breached", _("期限超過")
         ESCALATED = "escalated", _("エスカレーション")
         REMINDER_SENT = "reminder_sent", _("回答のお願いを送信")
+        MAIL_RELEASED = "mail_released", _("送信者を確認して保留メールを受付")
         UPDATED = "updated", _("更新")
 
     ticket = models.ForeignKey(

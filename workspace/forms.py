@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from contracts.models import Plan
+from contracts.models import Contact, Plan
+from contracts.selectors import contact_global_admin_verification
+from contracts.verification import GlobalAdminVerification
 from helpdesk.exceptions import DomainError
 from sla.models import Severity
 from tickets.models import Category, Channel, Message, RefusalReason, Status
@@ -163,6 +165,16 @@ class CustomerSearchForm(forms.Form):
     )
 
 
+def _requester_label(contact: Contact) -> str:
+    """The name, and why the terms would refuse this person (Art. 3.2, DOMAIN.md §12)."""
+    if not contact.is_global_admin:
+        return _("%(name)s — 全体管理者ではありません") % {"name": contact.name}
+    verification = contact_global_admin_verification(contact=contact)
+    if verification == GlobalAdminVerification.UNVERIFIED:
+        return _("%(name)s — 全体管理者の確認が済んでいません") % {"name": contact.name}
+    return contact.name
+
+
 class PhoneIntakeForm(forms.Form):
     """A ticket taken on the phone (channel 'phone'); the eligibility rules run in the
     service and come back as field errors."""
@@ -183,13 +195,7 @@ class PhoneIntakeForm(forms.Form):
 
     def __init__(self, *args, contacts=(), subscriptions=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["requester"].choices = _EMPTY + [
-            (
-                c.pk,
-                f"{c.name}" + ("" if c.is_global_admin else f" — {_('全体管理者ではありません')}"),
-            )
-            for c in contacts
-        ]
+        self.fields["requester"].choices = _EMPTY + [(c.pk, _requester_label(c)) for c in contacts]
         self.fields["subscription"].choices = _EMPTY + [
             (s.pk, f"{s.product.name} ({s.get_status_display()})") for s in subscriptions
         ]

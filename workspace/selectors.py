@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import AGENT_ROLES
 from contracts.models import Contact, Customer, Reseller, Subscription
+from contracts.selectors import contacts_with_domains
 from sla.models import Severity
 from tickets.models import OPEN_STATUSES, Message, Status, Ticket, TicketEvent
 from tickets.selectors import (
@@ -307,8 +308,10 @@ def customers_search(*, search: str, limit: int = 20) -> list[Customer]:
 def customer_intake_choices(*, customer: Customer) -> tuple[QuerySet, QuerySet]:
     """Everyone who might call about `customer` (the form says when one is not a global admin)
     and its subscriptions (the form says when one is not active)."""
-    contacts = Contact.objects.filter(
-        Q(customer=customer) | Q(reseller_id=customer.reseller_id), is_active=True
+    contacts = contacts_with_domains(
+        Contact.objects.filter(
+            Q(customer=customer) | Q(reseller_id=customer.reseller_id), is_active=True
+        )
     ).order_by("-is_global_admin", "name")
     subscriptions = (
         Subscription.objects.filter(customer=customer).select_related("product").order_by("id")

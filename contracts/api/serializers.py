@@ -5,7 +5,16 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from contracts.models import Contact, Customer, Product, Subscription, SupportContract
+from contracts.models import (
+    Contact,
+    Customer,
+    Product,
+    Subscription,
+    SupportContract,
+    VerificationMethod,
+)
+from contracts.selectors import contact_global_admin_verification
+from contracts.verification import GlobalAdminVerification
 from helpdesk.api import IdRelatedField
 from workspace.selectors import mask_email, mask_phone
 
@@ -28,6 +37,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "name",
             "tenant_id",
             "primary_domain",
+            "domains",
             "is_reseller_tenant",
             "delegated_access",
             "contract",
@@ -42,7 +52,28 @@ class CustomerSerializer(serializers.ModelSerializer):
         return SupportContractSerializer(contract).data if contract is not None else None
 
 
+class MaskableEmailField(serializers.EmailField):
+    """An address, or the masked form a desk user was shown (`t•••@example.jp`): sent back
+    unchanged it is let through, and `contracts.services` keeps the real value (Art. 14)."""
+
+    def run_validators(self, value: str) -> None:
+        if "•" not in value:
+            super().run_validators(value)
+
+
 class ContactSerializer(serializers.ModelSerializer):
+    email = MaskableEmailField(max_length=254)
+    global_admin_verification = serializers.SerializerMethodField(
+        help_text=(
+            "For a global admin, whether its address is known to be theirs (DOMAIN.md §12): "
+            "`domain` (in one of the customer's domains), `desk` (verified by the support "
+            "desk by a call-back), or `unverified` (may not ask: requester_not_verified); "
+            "null for a contact that is not a global admin."
+        )
+    )
+    global_admin_verification_method = serializers.SerializerMethodField(
+        help_text="How the desk verified the address (with `global_admin_verification` = desk)."
+    )
     customer = IdRelatedField(
         queryset=Customer.objects.none(),
         required=False,
@@ -52,8 +83,19 @@ class ContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = ["id", "customer", "name", "email", "phone", "is_global_admin", "is_active"]
-        read_only_fields = ["id", "is_active"]
+        fields = [
+            "id",
+            "customer",
+            "name",
+            "email",
+            "phone",
+            "is_global_admin",
+            "global_admin_verification",
+            "global_admin_verified_at",
+            "global_admin_verification_method",
+            "is_active",
+        ]
+        read_only_fields = ["id", "is_active", "global_admin_verified_at"]
 
     def __init__(self, *args, customers=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -62,6 +104,18 @@ class ContactSerializer(serializers.ModelSerializer):
         if self.instance is not None and not isinstance(self.instance, list | tuple):
             # The party of a contact never changes (Art. 3.2 ties a person to one tenant).
             self.fields["customer"].read_only = True
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=GlobalAdminVerification.choices, allow_null=True)
+    )
+    def get_global_admin_verification(self, contact: Contact) -> str | None:
+        return contact_global_admin_verification(contact=contact)
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=VerificationMethod.choices, allow_null=True)
+    )
+    def get_global_admin_verification_method(self, contact: Contact) -> str | None:
+        return contact.global_admin_verification_method or None
 
     def to_representation(self, contact: Contact) -> dict:
         """Art. 14: a desk user reads email and phone masked, as on the ticket page, unless it

@@ -46,7 +46,15 @@ class SubscriptionFilter(ByCustomerFilter):
 
 
 @extend_schema_view(
-    partial_update=extend_schema(description="Change name, email, phone or is_global_admin."),
+    create=extend_schema(
+        description="Register a person. An address already registered for another active "
+        "contact, by any reseller, answers 400 contact_email_taken."
+    ),
+    partial_update=extend_schema(
+        description="Change name, email, phone or is_global_admin. A masked value sent back "
+        "(as a desk user reads it) leaves the real one unchanged; a new address drops the "
+        "desk's verification of a global admin."
+    ),
     update=extend_schema(description="Replace name, email, phone and is_global_admin."),
 )
 class ContactViewSet(
@@ -57,7 +65,8 @@ class ContactViewSet(
     viewsets.GenericViewSet,
 ):
     """People of the caller's customers (and of the reseller). Only a global admin may ask
-    for support (Art. 3.2)."""
+    for support (Art. 3.2), once its address is in the customer's domains or the desk
+    verified it (`global_admin_verification`, DOMAIN.md §12)."""
 
     serializer_class = ContactSerializer
     permission_classes = [IsApiCaller, CanWriteContacts]

@@ -36,3 +36,21 @@ def test_development_runs_with_the_dev_key():
     result = _manage("check", DJANGO_DEBUG="1")
 
     assert result.returncode == 0, result.stderr
+
+
+def test_an_unknown_mail_sender_check_stops_with_one_readable_line():
+    result = _manage("check", DJANGO_DEBUG="1", MAIL_SENDER_AUTH="spf")
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "configuration error: MAIL_SENDER_AUTH must be 'dmarc', 'dkim', 'dmarc,dkim' or "
+        "'off', not 'spf'."
+    ]
+
+
+def test_sender_checks_off_is_said_at_every_start():
+    result = _manage("check", DJANGO_DEBUG="1", MAIL_SENDER_AUTH="off")
+
+    # the system check (manage.py) and the log line every process writes (gunicorn, worker)
+    assert "mail.W001" in result.stderr
+    assert "Sender authentication: MAIL_SENDER_AUTH=off" in result.stderr

@@ -3,6 +3,7 @@ clock of the samples (Wednesday 2026-11-25, 10:05 JST), and real mail servers on
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import os
@@ -23,6 +24,8 @@ import pytest
 import time_machine
 
 from contracts.models import Contact, Customer, Subscription
+from mail import parsing, services
+from mail.models import InboundMail
 from tests.factories import (
     ContactFactory,
     CustomerFactory,
@@ -36,8 +39,33 @@ JST = ZoneInfo("Asia/Tokyo")
 NOW = datetime.datetime(2026, 11, 25, 10, 5, tzinfo=JST)
 
 
+# The desk's own receiving server, as it names itself in its Authentication-Results headers.
+AUTHSERV_ID = "mx.example.jp"
+
+
 def sample(name: str) -> bytes:
     return (SAMPLES / name).read_bytes()
+
+
+def delivered(raw: bytes, *, dmarc: str = "pass") -> bytes:
+    """A mail as the desk's receiving server hands it to the mailbox: with the
+    Authentication-Results header it prepends (RFC 8601), here with the DMARC result `dmarc`
+    for the From domain. Mail without a readable From gets none."""
+    from_header = parsing.message_from_bytes(raw).get("From")
+    addresses = getattr(from_header, "addresses", ()) if from_header is not None else ()
+    if len(addresses) != 1 or "@" not in addresses[0].addr_spec:
+        return raw
+    domain = addresses[0].addr_spec.rpartition("@")[2].lower()
+    header = (
+        f"Authentication-Results: {AUTHSERV_ID}; spf={dmarc} smtp.mailfrom={domain}; "
+        f"dmarc={dmarc} (p=reject) header.from={domain}\r\n"
+    )
+    return header.encode() + raw
+
+
+def receive(raw: bytes, **kwargs) -> InboundMail:
+    """A mail delivered through the desk's receiving server, taken by the product."""
+    return services.inbound_receive(raw=delivered(raw), **kwargs)
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +74,8 @@ def _mail_settings(settings, tmp_path):
     settings.MAIL_MESSAGE_ID_DOMAIN = "example.jp"
     settings.MAIL_DESK_ADDRESSES = []
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MAIL_SENDER_AUTH = ["dmarc", "dkim"]
+    settings.MAIL_AUTHSERV_ID = [AUTHSERV_ID]
     return settings
 
 
@@ -73,10 +103,15 @@ def world(db) -> MailWorld:
     reseller = ResellerFactory(code="reseller-mail", name="リセラーM株式会社")
     SupportContractFactory(reseller=reseller, plan="24x365")
     customer = CustomerFactory(
-        reseller=reseller, name="顧客A1株式会社", primary_domain="customer-a.onmicrosoft.com"
+        reseller=reseller,
+        name="顧客A1株式会社",
+        primary_domain="customer-a.onmicrosoft.com",
+        domains=["customer-a.example.jp"],
     )
     subscription = SubscriptionFactory(customer=customer)
-    other = CustomerFactory(reseller=reseller, name="顧客B株式会社")
+    other = CustomerFactory(
+        reseller=reseller, name="顧客B株式会社", primary_domain="other.example.jp"
+    )
     SubscriptionFactory(customer=other)
     return MailWorld(
         customer=customer,
@@ -115,6 +150,110 @@ def wait_for_port(port: int, *, timeout: float = 10.0) -> bool:
                 return True
         time.sleep(0.05)
     return False
+
+
+# --- a DNS server on loopback: DKIM keys of the test's own domains --------------------------
+
+
+class DnsZone:
+    """TXT records by name, served over UDP by a real DNS server (dnspython's wire format) on a
+    spare loopback port; the product's resolver (settings.MAIL_DNS_SERVERS) points at it."""
+
+    def __init__(self) -> None:
+        self.txt: dict[str, str] = {}
+        self.queries: list[str] = []
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.settimeout(0.2)
+        self.port = self.socket.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        import dns.message
+        import dns.rcode
+        import dns.rdataclass
+        import dns.rdatatype
+        import dns.rrset
+
+        while not self._stop.is_set():
+            try:
+                data, peer = self.socket.recvfrom(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            query = dns.message.from_wire(data)
+            response = dns.message.make_response(query)
+            question = query.question[0]
+            name = question.name.to_text().rstrip(".").lower()
+            self.queries.append(name)
+            value = self.txt.get(name)
+            if value is None or question.rdtype != dns.rdatatype.TXT:
+                response.set_rcode(dns.rcode.NXDOMAIN)
+            else:
+                # A TXT string holds at most 255 bytes: a 2048-bit key is split, as in a zone.
+                chunks = [value[i : i + 255] for i in range(0, len(value), 255)]
+                rdata = " ".join(f'"{chunk}"' for chunk in chunks)
+                response.answer.append(
+                    dns.rrset.from_text(question.name, 300, dns.rdataclass.IN, "TXT", rdata)
+                )
+            self.socket.sendto(response.to_wire(), peer)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.socket.close()
+
+
+@pytest.fixture
+def dns_zone(settings):
+    zone = DnsZone()
+    settings.MAIL_DNS_SERVERS = [f"127.0.0.1:{zone.port}"]
+    settings.MAIL_DNS_TIMEOUT = 5.0
+    yield zone
+    zone.close()
+
+
+@dataclass
+class DkimKey:
+    selector: str
+    domain: str
+    private_pem: bytes
+    public_txt: str
+
+
+def dkim_key(selector: str, domain: str) -> DkimKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    public_der = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    public_txt = "v=DKIM1; k=rsa; p=" + base64.b64encode(public_der).decode()
+    return DkimKey(selector, domain, private_pem, public_txt)
+
+
+def dkim_sign(raw: bytes, key: DkimKey, *, length: bool = False) -> bytes:
+    """The mail with a DKIM-Signature of `key`'s domain on top, as the sender's server adds it."""
+    import dkim
+
+    signature = dkim.sign(
+        raw,
+        key.selector.encode(),
+        key.domain.encode(),
+        key.private_pem,
+        include_headers=[b"from", b"to", b"subject", b"date", b"message-id"],
+        length=length,
+    )
+    return signature + raw
 
 
 # --- a real SMTP server (aiosmtpd) -----------------------------------------------------------

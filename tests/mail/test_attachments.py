@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from mail import services
 from mail.models import InboundMail
 from notifications.models import OutboxMessage
 from tests import files
+from tests.mail.conftest import receive
 from tickets.models import Message
 
 
@@ -35,7 +35,7 @@ def test_a_disguised_file_is_dropped_and_the_mail_kept(world, frozen, settings):
         ("大きい.txt", b"x" * (1024 * 1024), "text/plain"),
     )
 
-    inbound = services.inbound_receive(raw=raw)
+    inbound = receive(raw)
 
     # the mail is a ticket, with the files whose content is accepted, typed by their content
     assert inbound.status == InboundMail.Status.TICKET_OPENED

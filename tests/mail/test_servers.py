@@ -13,13 +13,12 @@ from email.parser import BytesParser
 import pytest
 import time_machine
 
-from mail import services
 from mail.imap import Mailbox, MailboxConfig, MailboxError
 from mail.models import InboundMail
 from mail.tasks import mailbox_poll_once
 from notifications.models import OutboxMessage
 from notifications.tasks import outbox_dispatch
-from tests.mail.conftest import NOW, sample
+from tests.mail.conftest import NOW, delivered, receive, sample
 from tickets import services as ticket_services
 from tickets.models import Message, Ticket
 
@@ -38,7 +37,7 @@ def received(sink) -> list:
 
 def test_acknowledgement_and_reply_reach_a_real_smtp_server(world, frozen, smtp_server, agent):
     # given a ticket opened by mail and an agent's reply
-    inbound = services.inbound_receive(raw=sample("iso2022jp_plain.eml"))
+    inbound = receive(sample("iso2022jp_plain.eml"))
     ticket = inbound.ticket
     reply = ticket_services.message_add(
         ticket=ticket, kind=Message.Kind.REPLY, body="調査を開始しました。", author_user=agent
@@ -81,7 +80,7 @@ def test_mail_waits_in_the_outbox_while_the_smtp_server_is_down(world, smtp_serv
             b"From: stranger@example.com\r\nMessage-ID: <down@example.com>\r\n"
             b"Subject: hello\r\n\r\nhi\r\n"
         )
-        services.inbound_receive(raw=raw)
+        receive(raw)
         assert outbox_dispatch() == 0
 
     # then nothing is lost: the row waits for its retry
@@ -144,9 +143,9 @@ def test_poll_turns_mailbox_mail_into_tickets_and_marks_it_seen(world, frozen, i
     # given three mails in the desk's INBOX: an inquiry, an auto-reply and a bounce
     append(
         imap_server,
-        sample("iso2022jp_plain.eml"),
-        sample("outlook_html_inline_image.eml"),
-        sample("bounce_delivery_status.eml"),
+        delivered(sample("iso2022jp_plain.eml")),
+        delivered(sample("outlook_html_inline_image.eml")),
+        delivered(sample("bounce_delivery_status.eml")),
     )
 
     # when the poll task runs
@@ -170,7 +169,7 @@ def test_a_crash_before_marking_seen_never_makes_a_second_ticket(
     world, frozen, imap_server, monkeypatch
 ):
     # given a poll that stores the mail but dies before marking it seen
-    append(imap_server, sample("iso2022jp_plain.eml"))
+    append(imap_server, delivered(sample("iso2022jp_plain.eml")))
 
     def crash(self, uid):
         raise MailboxError("connection reset")
@@ -192,7 +191,7 @@ def test_a_crash_before_marking_seen_never_makes_a_second_ticket(
 
 
 def test_processed_mail_is_moved_to_the_processed_folder(world, frozen, imap_server):
-    append(imap_server, sample("iso2022jp_plain.eml"))
+    append(imap_server, delivered(sample("iso2022jp_plain.eml")))
 
     mailbox_poll_once(config_for(imap_server, processed_folder="Processed"))
 
@@ -214,7 +213,7 @@ def test_wrong_password_is_a_mailbox_error_without_the_secret(world, imap_server
 
 def test_xoauth2_with_a_token_reads_the_mailbox(world, frozen, imap_server):
     # given Exchange Online style access: no password, an OAuth 2.0 bearer token
-    append(imap_server, sample("iso2022jp_plain.eml"))
+    append(imap_server, delivered(sample("iso2022jp_plain.eml")))
     config = config_for(imap_server, password="", oauth2_token=imap_server.oauth2_token)
 
     assert mailbox_poll_once(config) == 1
@@ -223,7 +222,7 @@ def test_xoauth2_with_a_token_reads_the_mailbox(world, frozen, imap_server):
 
 
 def test_xoauth2_token_from_a_command(world, frozen, imap_server):
-    append(imap_server, sample("iso2022jp_plain.eml"))
+    append(imap_server, delivered(sample("iso2022jp_plain.eml")))
     command = f"{sys.executable} -c \"print('{imap_server.oauth2_token}')\""
     config = config_for(imap_server, password="", oauth2_token_command=command)
 
@@ -233,7 +232,7 @@ def test_xoauth2_token_from_a_command(world, frozen, imap_server):
 
 
 def test_xoauth2_with_an_invalid_token_is_a_mailbox_error(world, imap_server):
-    append(imap_server, sample("iso2022jp_plain.eml"))
+    append(imap_server, delivered(sample("iso2022jp_plain.eml")))
     config = config_for(imap_server, password="", oauth2_token="expired-token")
 
     with pytest.raises(MailboxError, match="AUTHENTICATIONFAILED"):

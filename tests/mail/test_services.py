@@ -14,7 +14,7 @@ from mail import services
 from mail.models import InboundMail, MailTemplate
 from notifications.models import OutboxMessage
 from tests.factories import TicketFactory
-from tests.mail.conftest import NOW, sample
+from tests.mail.conftest import NOW, delivered, receive, sample
 from tickets import services as ticket_services
 from tickets.models import Message, Status, Ticket, TicketEvent
 
@@ -28,7 +28,7 @@ def email_rows() -> list[OutboxMessage]:
 
 
 def open_from_sample(world) -> Ticket:
-    inbound = services.inbound_receive(raw=sample("iso2022jp_plain.eml"))
+    inbound = receive(sample("iso2022jp_plain.eml"))
     assert inbound.status == InboundMail.Status.TICKET_OPENED
     return inbound.ticket
 
@@ -39,12 +39,12 @@ def open_from_sample(world) -> Ticket:
 def test_global_admin_mail_opens_a_ticket_and_is_acknowledged(world, frozen):
     # given a known global admin of customer A with an active subscription
     # when their ISO-2022-JP mail arrives
-    inbound = services.inbound_receive(raw=sample("iso2022jp_plain.eml"))
+    inbound = receive(sample("iso2022jp_plain.eml"))
 
     # then a ticket is open on the email channel with the severity the mail named
     ticket = inbound.ticket
     assert inbound.status == InboundMail.Status.TICKET_OPENED
-    assert bytes(inbound.raw) == sample("iso2022jp_plain.eml")
+    assert bytes(inbound.raw) == delivered(sample("iso2022jp_plain.eml"))
     assert inbound.from_address == "yamada@customer-a.example.jp"
     assert inbound.subject == "【重大】メールの送受信ができません"
     assert ticket.number == "CS-2026-000001"
@@ -101,7 +101,7 @@ def test_mail_without_severity_is_non_critical_needs_triage_and_says_no_commitme
     raw = sample("iso2022jp_plain.eml").replace(b"Subject: =?ISO-2022-JP?B?", b"Subject: x")
     raw = raw.replace("重大度: 重大\r\n".encode("iso2022_jp"), b"")
 
-    ticket = services.inbound_receive(raw=raw).ticket
+    ticket = receive(raw).ticket
 
     assert ticket.severity == "non_critical"
     assert ticket.needs_triage is True
@@ -112,8 +112,8 @@ def test_mail_without_severity_is_non_critical_needs_triage_and_says_no_commitme
 
 
 def test_the_same_mail_delivered_twice_makes_one_ticket(world, frozen):
-    first = services.inbound_receive(raw=sample("iso2022jp_plain.eml"))
-    second = services.inbound_receive(raw=sample("iso2022jp_plain.eml"))
+    first = receive(sample("iso2022jp_plain.eml"))
+    second = receive(sample("iso2022jp_plain.eml"))
 
     assert second.pk == first.pk
     assert Ticket.objects.count() == 1
@@ -122,7 +122,7 @@ def test_the_same_mail_delivered_twice_makes_one_ticket(world, frozen):
 
 
 def test_outlook_html_mail_with_inline_image(world, frozen):
-    inbound = services.inbound_receive(raw=sample("outlook_html_inline_image.eml"))
+    inbound = receive(sample("outlook_html_inline_image.eml"))
 
     ticket = inbound.ticket
     assert ticket.requester == world.sato
@@ -140,7 +140,7 @@ def test_outlook_html_mail_with_inline_image(world, frozen):
 
 
 def test_attachments_with_japanese_names_are_kept_and_a_forbidden_type_is_dropped(world, frozen):
-    inbound = services.inbound_receive(raw=sample("utf8_japanese_attachment.eml"))
+    inbound = receive(sample("utf8_japanese_attachment.eml"))
 
     ticket = inbound.ticket
     kept = Message.objects.get(ticket=ticket, kind=Message.Kind.CUSTOMER)
@@ -164,7 +164,7 @@ def test_attachments_with_japanese_names_are_kept_and_a_forbidden_type_is_droppe
 def test_an_attachment_over_the_size_limit_is_dropped(world, frozen, settings):
     settings.ATTACHMENT_MAX_BYTES = 80
 
-    inbound = services.inbound_receive(raw=sample("utf8_japanese_attachment.eml"))
+    inbound = receive(sample("utf8_japanese_attachment.eml"))
 
     kept = Message.objects.get(ticket=inbound.ticket, kind=Message.Kind.CUSTOMER)
     assert [a.filename for a in kept.attachments.all()] == ["エラー画面.png"]
@@ -181,12 +181,12 @@ def test_unknown_sender_is_held_and_answered_politely(world, frozen):
         b"<yamada@customer-a.example.jp>", b"<stranger@example.com>"
     )
 
-    inbound = services.inbound_receive(raw=raw)
+    inbound = receive(raw)
 
     assert inbound.status == InboundMail.Status.HELD
     assert inbound.reason == "unknown_sender"
     assert inbound.ticket is None
-    assert bytes(inbound.raw) == raw
+    assert bytes(inbound.raw) == delivered(raw)
     assert Ticket.objects.count() == 0
     [reply] = email_rows()
     assert reply.ticket is None
@@ -203,7 +203,7 @@ def test_a_contact_without_global_admin_rights_is_held(world, frozen):
         b"yamada@customer-a.example.jp", b"tanaka@customer-a.example.jp"
     )
 
-    inbound = services.inbound_receive(raw=raw)
+    inbound = receive(raw)
 
     assert (inbound.status, inbound.reason) == (InboundMail.Status.HELD, "not_global_admin")
     assert Ticket.objects.count() == 0
@@ -216,7 +216,7 @@ def test_a_customer_without_an_active_subscription_is_held(world, frozen):
     world.subscription.end_reason = "cancelled"
     world.subscription.save()
 
-    inbound = services.inbound_receive(raw=sample("iso2022jp_plain.eml"))
+    inbound = receive(sample("iso2022jp_plain.eml"))
 
     assert (inbound.status, inbound.reason) == (InboundMail.Status.HELD, "subscription_not_active")
     assert Ticket.objects.count() == 0
@@ -237,7 +237,7 @@ def test_a_mail_held_after_a_poller_outage_keeps_its_arrival_for_reprocessing(wo
     world.subscription.status = "pending"
     world.subscription.available_at = None
     world.subscription.save()
-    inbound = services.inbound_receive(raw=sample("iso2022jp_plain.eml"), delivered_at=arrived)
+    inbound = receive(sample("iso2022jp_plain.eml"), delivered_at=arrived)
     assert inbound.status == InboundMail.Status.HELD
     assert inbound.received_at == arrived
 
@@ -262,7 +262,7 @@ def test_held_replies_are_limited_per_sender_and_day(world, frozen, settings):
             b"From: stranger@example.com\r\nTo: support@example.jp\r\n"
             + f"Message-ID: <loop{number}@example.com>\r\nSubject: hello\r\n\r\nhi\r\n".encode()
         )
-        services.inbound_receive(raw=raw)
+        receive(raw)
 
     assert InboundMail.objects.filter(status="held").count() == 4
     assert len(email_rows()) == 2
@@ -275,7 +275,7 @@ def test_auto_reply_is_recorded_with_its_ticket_and_never_answered(world, frozen
     ticket = open_from_sample(world)
     before = len(email_rows())
 
-    inbound = services.inbound_receive(raw=sample("auto_reply.eml"))
+    inbound = receive(sample("auto_reply.eml"))
 
     assert inbound.status == InboundMail.Status.IGNORED_AUTO
     assert inbound.reason == "auto_submitted:auto-replied"
@@ -285,7 +285,7 @@ def test_auto_reply_is_recorded_with_its_ticket_and_never_answered(world, frozen
 
 
 def test_bounce_is_recorded_and_never_answered(world, frozen):
-    inbound = services.inbound_receive(raw=sample("bounce_delivery_status.eml"))
+    inbound = receive(sample("bounce_delivery_status.eml"))
 
     assert (inbound.status, inbound.ticket) == (InboundMail.Status.IGNORED_AUTO, None)
     assert email_rows() == []
@@ -294,7 +294,7 @@ def test_bounce_is_recorded_and_never_answered(world, frozen):
 def test_mail_from_the_desk_itself_is_never_answered(world, frozen):
     raw = b"From: support@example.jp\r\nMessage-ID: <self@example.jp>\r\nSubject: x\r\n\r\nhi\r\n"
 
-    inbound = services.inbound_receive(raw=raw)
+    inbound = receive(raw)
 
     assert (inbound.status, inbound.reason) == (
         InboundMail.Status.IGNORED_AUTO,
@@ -318,7 +318,7 @@ def test_reply_threads_by_the_number_in_its_subject(world, frozen, agent):
     )
     assert Ticket.objects.get(pk=ticket.pk).status == Status.WAITING_ON_CUSTOMER
 
-    inbound = services.inbound_receive(raw=sample("reply_quoted_history.eml"))
+    inbound = receive(sample("reply_quoted_history.eml"))
 
     assert (inbound.status, inbound.ticket) == (InboundMail.Status.THREADED, ticket)
     message = ticket.messages.get(kind=Message.Kind.CUSTOMER)
@@ -367,7 +367,7 @@ def test_agent_reply_is_mailed_threaded_and_the_answer_to_it_threads_back(world,
         + b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
         + "確認しました。".encode()
     )
-    inbound = services.inbound_receive(raw=answer)
+    inbound = receive(answer)
 
     # then it threads onto the ticket, and the next reply answers it
     assert (inbound.status, inbound.ticket) == (InboundMail.Status.THREADED, ticket)
@@ -391,7 +391,7 @@ def test_reply_to_our_message_id_threads_even_without_any_stored_row(world, froz
         b"References: <1.2.CS-2026-000001.reply99@example.jp>\r\n\r\nok\r\n"
     )
 
-    inbound = services.inbound_receive(raw=raw)
+    inbound = receive(raw)
 
     assert (inbound.status, inbound.ticket) == (InboundMail.Status.THREADED, ticket)
 
@@ -402,7 +402,7 @@ def test_a_reply_from_someone_of_another_customer_is_held(world, frozen):
         b"Yamada@Customer-A.example.jp", b"takahashi@other.example.jp"
     )
 
-    inbound = services.inbound_receive(raw=raw)
+    inbound = receive(raw)
 
     assert inbound.status == InboundMail.Status.HELD
     assert inbound.reason == "not_global_admin (CS-2026-000001)"
@@ -421,7 +421,7 @@ def test_a_mail_whose_message_id_is_already_a_ticket_message_is_a_duplicate(worl
         + f"Message-ID: {reply.email_message_id}\r\n\r\nbody\r\n".encode()
     )
 
-    inbound = services.inbound_receive(raw=raw)
+    inbound = receive(raw)
 
     assert (inbound.status, inbound.ticket) == (InboundMail.Status.DUPLICATE, ticket)
     assert ticket.messages.count() == 1
@@ -436,17 +436,17 @@ def test_an_unexpected_error_holds_the_mail_and_keeps_it(world, frozen, monkeypa
 
     monkeypatch.setattr(services.ticket_services, "ticket_open", broken)
 
-    inbound = services.inbound_receive(raw=sample("iso2022jp_plain.eml"))
+    inbound = receive(sample("iso2022jp_plain.eml"))
 
     assert inbound.status == InboundMail.Status.HELD
     assert inbound.reason == "processing_error: RuntimeError: database went away"
-    assert bytes(InboundMail.objects.get().raw) == sample("iso2022jp_plain.eml")
+    assert bytes(InboundMail.objects.get().raw) == delivered(sample("iso2022jp_plain.eml"))
     assert Ticket.objects.count() == 0
     assert email_rows() == []
 
 
 def test_garbage_bytes_are_stored_not_raised(world, frozen):
-    inbound = services.inbound_receive(raw=b"\x00\xff garbage")
+    inbound = receive(b"\x00\xff garbage")
 
     assert inbound.status == InboundMail.Status.HELD
     assert bytes(inbound.raw) == b"\x00\xff garbage"
@@ -519,7 +519,7 @@ def test_no_reminder_once_the_customer_answered(world, frozen, agent):
         author_user=agent,
         requests_information=True,
     )
-    services.inbound_receive(raw=sample("reply_quoted_history.eml"))
+    receive(sample("reply_quoted_history.eml"))
 
     assert services.reminders_send(now=NOW + datetime.timedelta(hours=100)) == 0
 
@@ -558,7 +558,7 @@ def test_a_template_with_broken_syntax_is_refused():
 
 def test_ingest_mail_command(world, frozen, capsys, tmp_path):
     path = tmp_path / "mail.eml"
-    path.write_bytes(sample("iso2022jp_plain.eml"))
+    path.write_bytes(delivered(sample("iso2022jp_plain.eml")))
 
     call_command("ingest_mail", str(path))
 

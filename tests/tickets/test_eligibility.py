@@ -20,6 +20,7 @@ from tickets.exceptions import (
     OutOfScope,
     ProductNotSupported,
     RequesterNotGlobalAdmin,
+    RequesterNotVerified,
     SubmittedInFuture,
     SubscriptionNotActive,
 )
@@ -80,6 +81,25 @@ def test_a_global_admin_of_the_reseller_may_file_for_its_customer(world):
     assert ticket.requester == reseller_admin
 
 
+def test_an_address_in_a_further_domain_of_the_customer_is_verified(world):
+    world["customer"].domains = ["sakura.example.jp"]
+    world["customer"].save()
+    requester = ContactFactory(customer=world["customer"], email="it@SAKURA.example.jp")
+
+    assert open_for(world, requester=requester).requester == requester
+
+
+def test_a_desk_verified_admin_outside_the_domains_may_ask(world):
+    requester = ContactFactory(
+        customer=world["customer"],
+        email="cio@freemail.example",
+        global_admin_verified_at=NOW,
+        global_admin_verification_method="phone_callback",
+    )
+
+    assert open_for(world, requester=requester).requester == requester
+
+
 def test_numbers_count_up_within_a_year(world):
     first = open_for(world)
     second = open_for(world)
@@ -94,6 +114,8 @@ def test_numbers_count_up_within_a_year(world):
         ("other_customers_admin", RequesterNotGlobalAdmin),
         ("other_resellers_admin", RequesterNotGlobalAdmin),
         ("inactive_contact", RequesterNotGlobalAdmin),
+        ("unverified_admin", RequesterNotVerified),
+        ("reseller_admin_unverified", RequesterNotVerified),
         ("pending_subscription", SubscriptionNotActive),
         ("ended_subscription", SubscriptionNotActive),
         ("other_customers_subscription", SubscriptionNotActive),
@@ -123,6 +145,16 @@ def test_each_rule_of_the_terms_refuses_with_its_own_code(world, change, error):
         overrides["requester"] = ContactFactory(customer=None, reseller=ResellerFactory())
     elif change == "inactive_contact":
         overrides["requester"] = ContactFactory(customer=customer, is_active=False)
+    elif change == "unverified_admin":
+        # flagged global admin, address in none of the customer's domains, not desk-verified
+        overrides["requester"] = ContactFactory(customer=customer, email="cio@freemail.example")
+    elif change == "reseller_admin_unverified":
+        overrides["requester"] = ContactFactory(
+            customer=None,
+            reseller=world["reseller"],
+            global_admin_verified_at=None,
+            global_admin_verification_method="",
+        )
     elif change == "pending_subscription":
         overrides["subscription"] = SubscriptionFactory(
             customer=customer, status=Subscription.Status.PENDING, available_at=None

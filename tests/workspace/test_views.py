@@ -422,6 +422,7 @@ def test_phone_intake_refuses_the_future_and_keeps_the_input(
     ("setup", "message"),
     [
         ("not_admin", "全体管理者ではありません"),
+        ("unverified", "デスクによる本人確認（登録済みの電話番号への折り返し）も済んでいません"),
         ("out_of_scope", "サポート範囲外"),
     ],
 )
@@ -433,6 +434,12 @@ def test_phone_intake_applies_the_eligibility_rules(
     category = "standard_feature"
     if setup == "not_admin":
         requester = ContactFactory(customer=customer_a, is_global_admin=False)
+    elif setup == "unverified":
+        # DOMAIN.md §12: flagged global admin, but the address is in none of the customer's
+        # domains and no desk user verified it; the form says so before the agent submits
+        requester = ContactFactory(customer=customer_a, email="cio@freemail.example")
+        form = agent_client.get(reverse("workspace:phone_intake", args=[customer_a.pk]))
+        assert f"{requester.name} — 全体管理者の確認が済んでいません" in _html(form)
     else:
         subscription = SubscriptionFactory(
             customer=customer_a,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from contracts.models import VerificationMethod
 from notifications.selectors import notifications_unread_count
 from sla.deadlines import SlaState
 from sla.models import Severity
@@ -87,4 +88,6 @@ def event_summary(event) -> str:
         )
     if event.kind == "message_added":
         return _label(Message.Kind.choices, data.get("kind"))
+    if event.kind == "mail_released":
+        return _label(VerificationMethod.choices, data.get("method"))
     return ""

@@ -1,0 +1,199 @@
+"""DOMAIN.md §12 on every path that writes contacts: the admin, the demo seed and the
+migration that brought existing data under the rules; and the pure verification rule."""
+
+from __future__ import annotations
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from contracts import verification
+from contracts.models import Contact, Customer
+from contracts.selectors import contact_global_admin_verification
+from tests.factories import ContactFactory, CustomerFactory, UserFactory
+
+# --- the rule, pure -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("email", "is_admin", "verified_at", "expected"),
+    [
+        ("it@sakura.example.jp", True, None, "domain"),
+        ("IT@Sakura.Example.JP", True, None, "domain"),
+        ("it@sub.sakura.example.jp", True, None, "unverified"),
+        ("it@sakura.example.jp.attacker.example", True, None, "unverified"),
+        ("sakura.example.jp@attacker.example", True, None, "unverified"),
+        ("cio@freemail.example", True, "2026-01-01", "desk"),
+        ("cio@freemail.example", False, None, None),
+        ("not an address", True, None, "unverified"),
+    ],
+)
+def test_global_admin_verification(email, is_admin, verified_at, expected):
+    domains = verification.tenant_domains(
+        primary_domain="sakura.onmicrosoft.com", domains=["Sakura.example.jp."]
+    )
+
+    assert (
+        verification.global_admin_verification(
+            email=email, is_global_admin=is_admin, verified_at=verified_at, domains=domains
+        )
+        == expected
+    )
+
+
+# --- the admin ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_an_address_another_contact_has(admin_client):
+    taken = ContactFactory()
+    customer = CustomerFactory()
+    before = Contact.objects.count()
+
+    response = admin_client.post(
+        "/admin/contracts/contact/add/",
+        {
+            "customer": customer.pk,
+            "name": "二重登録",
+            "email": taken.email.upper(),
+            "phone": "",
+            "is_global_admin": "on",
+            "is_active": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "このメールアドレスは別の担当者として登録済みのため" in str(errors["email"])
+    assert Contact.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_a_desk_user_verifies_a_global_admin_in_the_admin(client):
+    supervisor = UserFactory(username="sv", roles=["supervisor"], is_staff=True)
+    client.force_login(supervisor)
+    contact = ContactFactory(email="cio@freemail.example")
+    assert contact_global_admin_verification(contact=contact) == "unverified"
+    url = f"/admin/contracts/contact/{contact.pk}/change/"
+    data = {
+        "customer": contact.customer_id,
+        "name": contact.name,
+        "email": contact.email,
+        "phone": contact.phone,
+        "is_global_admin": "on",
+        "is_active": "on",
+        "verify_method": "phone_callback",
+        "verify_note": "",
+    }
+
+    # without a record of the call nothing is verified
+    refused = client.post(url, data)
+    contact.refresh_from_db()
+    assert refused.status_code == 200
+    assert contact.global_admin_verified_at is None
+
+    response = client.post(url, {**data, "verify_note": "03-… に折り返し、ご本人と確認"})
+
+    contact.refresh_from_db()
+    assert response.status_code == 302
+    assert contact_global_admin_verification(contact=contact) == "desk"
+    assert (contact.global_admin_verified_by, contact.global_admin_verification_method) == (
+        supervisor,
+        "phone_callback",
+    )
+    assert contact.history.first().history_user == supervisor
+    page = client.get(url).content.decode()
+    assert "デスクが確認済み" in page
+
+
+@pytest.mark.django_db
+def test_customer_domains_are_typed_one_per_line_in_the_admin(admin_client):
+    customer = CustomerFactory()
+    url = f"/admin/contracts/customer/{customer.pk}/change/"
+    data = {
+        "reseller": customer.reseller_id,
+        "name": customer.name,
+        "tenant_id": str(customer.tenant_id),
+        "primary_domain": customer.primary_domain,
+        "domains": "Sakura.example.jp\nsakura-shoji.co.jp\n",
+        "delegated_access": "active",
+        "gdap_roles": "[]",
+    }
+
+    bad = admin_client.post(url, {**data, "domains": "sakura..jp"})
+    response = admin_client.post(url, data)
+
+    assert bad.status_code == 200
+    assert "ドメインとして正しくありません: sakura..jp" in bad.content.decode()
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.domains == ["sakura.example.jp", "sakura-shoji.co.jp"]
+
+
+# --- the demo seed ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_every_demo_global_admin_may_ask():
+    call_command("seed_demo", stdout=StringIO())
+
+    admins = Contact.objects.filter(is_global_admin=True)
+    assert admins.count() == 6
+    assert {
+        contact.email: contact_global_admin_verification(contact=contact) for contact in admins
+    } == {
+        "admin@demo-a.example.jp": "desk",
+        "admin@demo-b.example.jp": "desk",
+        "admin@sakura-shoji.onmicrosoft.com": "domain",
+        "admin@fuji-seiko.onmicrosoft.com": "domain",
+        "admin@minato-logi.onmicrosoft.com": "domain",
+        "admin@hokuto-sekkei.onmicrosoft.com": "domain",
+    }
+    desk = Contact.objects.get(email="admin@demo-a.example.jp")
+    assert desk.global_admin_verified_by.username == "admin"
+
+
+# --- the migration ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_deactivates_shared_addresses_and_unrecorded_verifications():
+    executor = MigrationExecutor(connection)
+    before = [("contracts", "0003_contact_verification_customer_domains")]
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    OldCustomer = apps.get_model("contracts", "Customer")
+    OldContact = apps.get_model("contracts", "Contact")
+    Reseller = apps.get_model("contracts", "Reseller")
+    reseller_a = Reseller.objects.create(code="a", name="A")
+    reseller_b = Reseller.objects.create(code="b", name="B")
+    customer_a = OldCustomer.objects.create(reseller=reseller_a, name="A1", primary_domain="a.jp")
+    customer_b = OldCustomer.objects.create(reseller=reseller_b, name="B1", primary_domain="b.jp")
+    original = OldContact.objects.create(customer=customer_b, name="本人", email="cio@b.jp")
+    claim = OldContact.objects.create(customer=customer_a, name="なりすまし", email="CIO@b.jp")
+    alone = OldContact.objects.create(
+        customer=customer_a,
+        name="単独",
+        email="it@a.jp",
+        global_admin_verified_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    # neither claim of the shared address is guessed right: both wait for the desk
+    assert dict(Contact.objects.values_list("pk", "is_active")) == {
+        original.pk: False,
+        claim.pk: False,
+        alone.pk: True,
+    }
+    reason = Contact.history.filter(id=claim.pk).latest("history_date").history_change_reason
+    assert reason == "DOMAIN.md §12: address shared by several active contacts"
+    # a verification nobody recorded is not one
+    assert Contact.objects.get(pk=alone.pk).global_admin_verified_at is None
+    assert Customer.objects.get(pk=customer_a.pk).domains == []
