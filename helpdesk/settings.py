@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "webhooks",
     "workspace",
     "mail",
+    "microsoft",
 ]
 
 MIDDLEWARE = [
@@ -321,6 +322,25 @@ MAIL_HELD_REPLIES_PER_DAY = env.int("MAIL_HELD_REPLIES_PER_DAY", default=5)
 MAIL_REMINDER_AFTER_HOURS = env.int("MAIL_REMINDER_AFTER_HOURS", default=72)
 MAIL_REMINDER_MAX = env.int("MAIL_REMINDER_MAX", default=2)
 TICKET_EVENT_SUBSCRIBERS += ["mail.services.on_ticket_event"]
+
+# Microsoft (microsoft/): Partner Center and Graph, reached with the distributor's own app
+# registration. Without MICROSOFT_TENANT_ID / CLIENT_ID / CLIENT_SECRET nothing is called and
+# the product runs on what is typed in. The base URLs point tests and staging at a fake.
+MICROSOFT_TENANT_ID = env.str("MICROSOFT_TENANT_ID", default="")
+MICROSOFT_CLIENT_ID = env.str("MICROSOFT_CLIENT_ID", default="")
+MICROSOFT_CLIENT_SECRET = env.str("MICROSOFT_CLIENT_SECRET", default="")
+MICROSOFT_LOGIN_BASE_URL = env.str(
+    "MICROSOFT_LOGIN_BASE_URL", default="https://login.microsoftonline.com"
+)
+PARTNER_CENTER_BASE_URL = env.str(
+    "PARTNER_CENTER_BASE_URL", default="https://api.partnercenter.microsoft.com"
+)
+GRAPH_BASE_URL = env.str("GRAPH_BASE_URL", default="https://graph.microsoft.com/v1.0")
+# Each call: its timeout, how often a 429 / 5xx / network error is retried, and the longest
+# wait a Retry-After may impose (a longer one is cut to this).
+MICROSOFT_TIMEOUT_SECONDS = env.float("MICROSOFT_TIMEOUT_SECONDS", default=30.0)
+MICROSOFT_MAX_RETRIES = env.int("MICROSOFT_MAX_RETRIES", default=4)
+MICROSOFT_RETRY_MAX_WAIT_SECONDS = env.float("MICROSOFT_RETRY_MAX_WAIT_SECONDS", default=120.0)
 
 # Every periodic task, in this one place. Beat (django-celery-beat's DatabaseScheduler) writes
 # them into the database when it starts, where admins see them (admin → Periodic tasks) and may
