@@ -30,6 +30,16 @@ class Reseller(models.Model):
     status = models.CharField(
         _("状態"), max_length=20, choices=Status.choices, default=Status.ACTIVE
     )
+    # Partner Center's indirect model names a customer's reseller by this ID
+    # (associatedPartnerId, a subscription's partnerId): the Microsoft sync maps by it.
+    partner_center_id = models.CharField(
+        _("Partner Center ID（MPN ID）"),
+        max_length=40,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("Partner Center の同期で顧客をこのリセラーに割り当てるための ID"),
+    )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     history = HistoricalRecords()
 
@@ -60,6 +70,8 @@ class Customer(models.Model):
     name = models.CharField(_("名称"), max_length=200)
     tenant_id = models.UUIDField(_("テナント ID"), unique=True, default=uuid.uuid4)
     primary_domain = models.CharField(_("プライマリ ドメイン"), max_length=253)
+    # The tenant's other verified domains (Partner Center's customer domains feed them).
+    domains = models.JSONField(_("ドメイン"), default=list, blank=True)
     is_reseller_tenant = models.BooleanField(
         _("リセラー自身のテナント"),
         default=False,

@@ -351,6 +351,9 @@ SLA_SWEEP_SECONDS = env.int("SLA_SWEEP_SECONDS", default=60)
 OUTBOX_DISPATCH_SECONDS = env.int("OUTBOX_DISPATCH_SECONDS", default=30)
 MAILBOX_POLL_SECONDS = env.int("MAILBOX_POLL_SECONDS", default=60)
 MAIL_REMINDER_SWEEP_SECONDS = env.int("MAIL_REMINDER_SWEEP_SECONDS", default=900)
+# Microsoft: the periodic pulls (they do nothing without the MICROSOFT_* credentials). The
+# Partner Center pull stays even with its webhooks: events can arrive late or not at all.
+PARTNER_CENTER_SYNC_SECONDS = env.int("PARTNER_CENTER_SYNC_SECONDS", default=3600)
 
 
 def _every(seconds: int) -> dict[str, object]:
@@ -376,5 +379,9 @@ CELERY_BEAT_SCHEDULE = {
     "メール: お客様回答待ちのリマインダー（15分）": {
         "task": "mail.tasks.waiting_reminders_send",
         **_every(MAIL_REMINDER_SWEEP_SECONDS),
+    },
+    "Microsoft: Partner Center の顧客・サブスクリプション（毎時）": {
+        "task": "microsoft.tasks.partner_center_sync_all",
+        **_every(PARTNER_CENTER_SYNC_SECONDS),
     },
 }

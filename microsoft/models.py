@@ -1,0 +1,102 @@
+"""What the product keeps of Microsoft: each sync run and its report, the links between our
+customers and subscriptions and Partner Center's, GDAP relationships, service requests and
+service health incidents."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class SyncRun(models.Model):
+    """One run of a sync, with what it changed. At most one full run of a kind is running at
+    a time (the partial unique constraint); a run that died is taken over after a while."""
+
+    class Kind(models.TextChoices):
+        PARTNER_CENTER = "partner_center", _("Partner Center（顧客・サブスクリプション）")
+        GDAP = "gdap", _("GDAP")
+        SERVICE_HEALTH = "service_health", _("サービス正常性")
+        SERVICE_REQUESTS = "service_requests", _("サービス リクエスト")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("実行中")
+        SUCCEEDED = "succeeded", _("成功")
+        PARTIAL = "partial", _("一部失敗")
+        FAILED = "failed", _("失敗")
+
+    kind = models.CharField(_("種類"), max_length=30, choices=Kind.choices)
+    status = models.CharField(
+        _("状態"), max_length=20, choices=Status.choices, default=Status.RUNNING
+    )
+    started_at = models.DateTimeField(_("開始日時"))
+    finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+    counts = models.JSONField(_("件数"), default=dict, blank=True)
+    changes = models.JSONField(_("変更"), default=list, blank=True)
+    error = models.TextField(_("エラー"), blank=True)
+
+    class Meta:
+        verbose_name = _("同期の実行")
+        verbose_name_plural = _("同期の実行")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            # Two full syncs of one kind never run at once (beat and a command, two workers).
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(status="running"), name="sync_run_one_running"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "-started_at"], name="sync_run_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class PartnerCenterCustomer(models.Model):
+    """Our customer as Partner Center knows it (matched by tenant ID)."""
+
+    customer = models.OneToOneField(
+        "contracts.Customer",
+        verbose_name=_("顧客"),
+        on_delete=models.CASCADE,
+        related_name="partner_center",
+    )
+    associated_partner_id = models.CharField(_("リセラーの Partner ID"), max_length=40, blank=True)
+    relationship = models.CharField(_("パートナーとの関係"), max_length=40, blank=True)
+    synced_at = models.DateTimeField(_("同期日時"))
+
+    class Meta:
+        verbose_name = _("Partner Center の顧客")
+        verbose_name_plural = _("Partner Center の顧客")
+
+    def __str__(self) -> str:
+        return str(self.customer_id)
+
+
+class PartnerCenterSubscription(models.Model):
+    """Our subscription as Partner Center knows it: its id there, its offer and Microsoft's
+    own status and suspension reasons (ours is derived: Art. 5, 7)."""
+
+    subscription = models.OneToOneField(
+        "contracts.Subscription",
+        verbose_name=_("サブスクリプション"),
+        on_delete=models.CASCADE,
+        related_name="partner_center",
+    )
+    partner_center_id = models.CharField(_("Partner Center ID"), max_length=64, unique=True)
+    offer_id = models.CharField(_("オファー ID"), max_length=80)
+    offer_name = models.CharField(_("オファー名"), max_length=200, blank=True)
+    microsoft_status = models.CharField(_("Microsoft 側の状態"), max_length=20)
+    suspension_reasons = models.JSONField(_("停止理由"), default=list, blank=True)
+    partner_id = models.CharField(_("リセラーの Partner ID"), max_length=40, blank=True)
+    commitment_end_at = models.DateTimeField(_("契約期間の終了"), null=True, blank=True)
+    synced_at = models.DateTimeField(_("同期日時"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Partner Center のサブスクリプション")
+        verbose_name_plural = _("Partner Center のサブスクリプション")
+        ordering = ["partner_center_id"]
+
+    def __str__(self) -> str:
+        return f"{self.offer_name} ({self.partner_center_id})"

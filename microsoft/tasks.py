@@ -1,0 +1,43 @@
+"""Thin Celery tasks over the Microsoft syncs; each does nothing without the settings."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from celery import shared_task
+
+from microsoft.clients import partner_center_client, transport_open
+from microsoft.http import MicrosoftUnavailable, microsoft_configured
+from microsoft.runs import SyncAlreadyRunning
+from microsoft.sync_customers import partner_center_sync, partner_center_sync_customer
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(ignore_result=True)
+def partner_center_sync_all() -> None:
+    if not microsoft_configured():
+        logger.info("Microsoft settings not set: Partner Center not synced")
+        return
+    try:
+        with transport_open() as transport:
+            partner_center_sync(client=partner_center_client(transport))
+    except SyncAlreadyRunning:
+        logger.info("a Partner Center sync is already running")
+
+
+@shared_task(
+    ignore_result=True,
+    autoretry_for=(MicrosoftUnavailable,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def partner_center_sync_customer_task(tenant_id: str) -> None:
+    if not microsoft_configured():
+        return
+    with transport_open() as transport:
+        partner_center_sync_customer(
+            client=partner_center_client(transport), tenant_id=uuid.UUID(tenant_id)
+        )
