@@ -57,6 +57,8 @@ class DelegatedAccess(models.TextChoices):
 
     ACTIVE = "active", _("有効")
     REVOKED = "revoked", _("取り消し済み")
+    # No relationship in force holds the roles support needs (expired, roles missing, none).
+    LAPSED = "lapsed", _("失効")
     UNKNOWN = "unknown", _("不明")
 
 

@@ -354,6 +354,12 @@ MAIL_REMINDER_SWEEP_SECONDS = env.int("MAIL_REMINDER_SWEEP_SECONDS", default=900
 # Microsoft: the periodic pulls (they do nothing without the MICROSOFT_* credentials). The
 # Partner Center pull stays even with its webhooks: events can arrive late or not at all.
 PARTNER_CENTER_SYNC_SECONDS = env.int("PARTNER_CENTER_SYNC_SECONDS", default=3600)
+GDAP_SYNC_SECONDS = env.int("GDAP_SYNC_SECONDS", default=3600)
+# GDAP (Art. 4.1): the Entra role template IDs a relationship must hold for access to count as
+# in force (default: Service Support, User and License Administrator, microsoft/roles.py), and
+# how many days before an end without auto-extend the desk and the reseller are warned.
+GDAP_REQUIRED_ROLES = env.list("GDAP_REQUIRED_ROLES", default=[])
+GDAP_WARNING_DAYS = [int(days) for days in env.list("GDAP_WARNING_DAYS", default=["30", "7"])]
 
 
 def _every(seconds: int) -> dict[str, object]:
@@ -383,5 +389,9 @@ CELERY_BEAT_SCHEDULE = {
     "Microsoft: Partner Center の顧客・サブスクリプション（毎時）": {
         "task": "microsoft.tasks.partner_center_sync_all",
         **_every(PARTNER_CENTER_SYNC_SECONDS),
+    },
+    "Microsoft: GDAP と委任アクセス（毎時）": {
+        "task": "microsoft.tasks.gdap_sync_all",
+        **_every(GDAP_SYNC_SECONDS),
     },
 }

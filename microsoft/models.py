@@ -100,3 +100,68 @@ class PartnerCenterSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offer_name} ({self.partner_center_id})"
+
+
+class GdapRelationship(models.Model):
+    """A delegated admin (GDAP) relationship of the distributor with a customer's tenant, as
+    Graph reports it. The customer's delegated-access state is derived from these."""
+
+    relationship_id = models.CharField(_("リレーションシップ ID"), max_length=100, unique=True)
+    customer = models.ForeignKey(
+        "contracts.Customer",
+        verbose_name=_("顧客"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="gdap_relationships",
+    )
+    customer_tenant_id = models.UUIDField(_("顧客テナント ID"), db_index=True)
+    customer_name = models.CharField(_("顧客名（Microsoft）"), max_length=200, blank=True)
+    display_name = models.CharField(_("表示名"), max_length=100, blank=True)
+    status = models.CharField(_("状態"), max_length=30)
+    created_at_microsoft = models.DateTimeField(_("作成日時"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("有効化日時"), null=True, blank=True)
+    end_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+    auto_extend_days = models.PositiveIntegerField(_("自動延長（日）"), default=0)
+    role_ids = models.JSONField(_("ロール"), default=list, blank=True)
+    synced_at = models.DateTimeField(_("同期日時"))
+    history = HistoricalRecords(excluded_fields=["synced_at"])
+
+    class Meta:
+        verbose_name = _("GDAP リレーションシップ")
+        verbose_name_plural = _("GDAP リレーションシップ")
+        ordering = ["customer_tenant_id", "-end_at", "relationship_id"]
+
+    def __str__(self) -> str:
+        return f"{self.display_name or self.relationship_id} ({self.status})"
+
+
+class GdapWarning(models.Model):
+    """A warning sent N days before a relationship ends without auto-extend: once per
+    relationship, threshold and end date (an extension moves the end date, and warns anew)."""
+
+    relationship = models.ForeignKey(
+        GdapRelationship,
+        verbose_name=_("GDAP リレーションシップ"),
+        on_delete=models.CASCADE,
+        related_name="warnings",
+    )
+    threshold_days = models.PositiveSmallIntegerField(_("何日前"))
+    end_at = models.DateTimeField(_("終了日時"))
+    sent = models.BooleanField(
+        _("送信"), default=True, help_text=_("より近い警告と同時に越えた閾値は送信しない")
+    )
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("GDAP 期限切れの警告")
+        verbose_name_plural = _("GDAP 期限切れの警告")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["relationship", "threshold_days", "end_at"], name="gdap_warning_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.relationship_id} −{self.threshold_days}d"

@@ -7,10 +7,11 @@ import uuid
 
 from celery import shared_task
 
-from microsoft.clients import partner_center_client, transport_open
+from microsoft.clients import graph_client, partner_center_client, transport_open
 from microsoft.http import MicrosoftUnavailable, microsoft_configured
 from microsoft.runs import SyncAlreadyRunning
 from microsoft.sync_customers import partner_center_sync, partner_center_sync_customer
+from microsoft.sync_gdap import gdap_sync
 
 logger = logging.getLogger(__name__)
 
@@ -41,3 +42,15 @@ def partner_center_sync_customer_task(tenant_id: str) -> None:
         partner_center_sync_customer(
             client=partner_center_client(transport), tenant_id=uuid.UUID(tenant_id)
         )
+
+
+@shared_task(ignore_result=True)
+def gdap_sync_all() -> None:
+    if not microsoft_configured():
+        logger.info("Microsoft settings not set: GDAP not synced")
+        return
+    try:
+        with transport_open() as transport:
+            gdap_sync(client=graph_client(transport))
+    except SyncAlreadyRunning:
+        logger.info("a GDAP sync is already running")

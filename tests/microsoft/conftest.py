@@ -14,3 +14,12 @@ def fake_microsoft(settings):
         setattr(settings, name, value)
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def agent_client(agent):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(agent)
+    return client

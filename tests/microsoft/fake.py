@@ -413,3 +413,29 @@ def subscription_item(
     if suspension_reasons:
         item["suspensionReasons"] = list(suspension_reasons)
     return item
+
+
+def relationship_item(
+    relationship_id: str,
+    tenant_id: str,
+    *,
+    name: str = "",
+    status: str = "active",
+    end: str = "2027-06-30T00:00:00Z",
+    auto_extend: str = "PT0S",
+    roles=(),
+) -> dict[str, Any]:
+    return {
+        "@odata.type": "#microsoft.graph.delegatedAdminRelationship",
+        "id": relationship_id,
+        "displayName": name or f"Default_{relationship_id}",
+        "duration": "P730D",
+        "customer": {"tenantId": tenant_id, "displayName": f"tenant {tenant_id[:8]}"},
+        "accessDetails": {"unifiedRoles": [{"roleDefinitionId": role} for role in roles]},
+        "status": status,
+        "autoExtendDuration": auto_extend,
+        "createdDateTime": "2025-06-30T00:00:00Z",
+        "activatedDateTime": "2025-06-30T00:05:00Z",
+        "lastModifiedDateTime": "2025-06-30T00:05:00Z",
+        "endDateTime": end,
+    }

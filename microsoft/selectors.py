@@ -1,0 +1,82 @@
+"""Reads of the Microsoft integration for the workspace: a customer's GDAP panel, a ticket's
+service request, the incidents that may concern a ticket."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+from contracts.models import Customer
+from microsoft.models import GdapRelationship
+from microsoft.roles import DEFAULT_REQUIRED_ROLES, role_name
+from microsoft.rules import (
+    IN_FORCE_STATUSES,
+    AccessState,
+    RelationshipFacts,
+    delegated_access_state,
+)
+
+
+def required_roles() -> frozenset[str]:
+    configured = getattr(settings, "GDAP_REQUIRED_ROLES", None) or DEFAULT_REQUIRED_ROLES
+    return frozenset(role.lower() for role in configured)
+
+
+def facts(relationship: GdapRelationship) -> RelationshipFacts:
+    return RelationshipFacts(
+        status=relationship.status,
+        end_at=relationship.end_at,
+        auto_extend_days=relationship.auto_extend_days,
+        role_ids=tuple(relationship.role_ids),
+        display_name=relationship.display_name,
+    )
+
+
+def access_state_for(customer: Customer, *, now: datetime.datetime) -> AccessState:
+    relationships = [facts(r) for r in customer.gdap_relationships.all()]
+    return delegated_access_state(relationships, required_roles=required_roles(), now=now)
+
+
+@dataclass(frozen=True)
+class GdapPanel:
+    customer: Customer
+    access: str
+    reason: str
+    roles: list[str]
+    ends_at: datetime.datetime | None
+    relationships: list[GdapRelationship]
+    synced: bool
+
+
+def gdap_panel(*, customer: Customer, now: datetime.datetime | None = None) -> GdapPanel:
+    """What an agent sees of the distributor's access to a tenant (Art. 4.1): its state, the
+    roles held and when they end; from the relationships when the GDAP sync knows any."""
+    now = now or timezone.now()
+    relationships = list(customer.gdap_relationships.order_by("-end_at", "relationship_id"))
+    if relationships:
+        state = access_state_for(customer, now=now)
+        return GdapPanel(
+            customer=customer,
+            access=customer.delegated_access,
+            reason=state.reason,
+            roles=[role_name(r) for r in state.roles],
+            ends_at=state.ends_at,
+            relationships=relationships,
+            synced=True,
+        )
+    return GdapPanel(
+        customer=customer,
+        access=customer.delegated_access,
+        reason="",
+        roles=[role_name(r) for r in customer.gdap_roles],
+        ends_at=None,
+        relationships=[],
+        synced=False,
+    )
+
+
+def relationship_in_force(relationship: GdapRelationship) -> bool:
+    return relationship.status.lower() in IN_FORCE_STATUSES

@@ -1,0 +1,24 @@
+"""Panels of the Microsoft integration on the ticket page and the phone intake."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from microsoft import selectors
+
+register = template.Library()
+
+ACCESS_REASONS = {
+    "in_force": _("必要なロールを持つリレーションシップが有効です。"),
+    "roles_missing": _("有効なリレーションシップに、サポートに必要なロールがありません。"),
+    "terminated": _("リレーションシップが終了されました（お客様による取り消しを含む）。"),
+    "expired": _("リレーションシップの期限が切れています。"),
+    "no_relationship": _("GDAP リレーションシップがありません。"),
+}
+
+
+@register.inclusion_tag("microsoft/_gdap_panel.html")
+def gdap_panel(customer):
+    panel = selectors.gdap_panel(customer=customer)
+    return {"panel": panel, "reason_text": ACCESS_REASONS.get(panel.reason, "")}
