@@ -341,6 +341,17 @@ GRAPH_BASE_URL = env.str("GRAPH_BASE_URL", default="https://graph.microsoft.com/
 MICROSOFT_TIMEOUT_SECONDS = env.float("MICROSOFT_TIMEOUT_SECONDS", default=30.0)
 MICROSOFT_MAX_RETRIES = env.int("MICROSOFT_MAX_RETRIES", default=4)
 MICROSOFT_RETRY_MAX_WAIT_SECONDS = env.float("MICROSOFT_RETRY_MAX_WAIT_SECONDS", default=120.0)
+# Partner Center webhook events (POST /microsoft/partner-center/events): the signing
+# certificate is taken only from these locations, must chain to these roots (a PEM file;
+# default: the public roots of certifi) and name this organisation (microsoft/signature.py).
+PARTNER_CENTER_WEBHOOK_CERTIFICATE_URLS = env.list(
+    "PARTNER_CENTER_WEBHOOK_CERTIFICATE_URLS",
+    default=["https://3psostorageacct.blob.core.windows.net/cert/"],
+)
+PARTNER_CENTER_WEBHOOK_CA_FILE = env.str("PARTNER_CENTER_WEBHOOK_CA_FILE", default="")
+PARTNER_CENTER_WEBHOOK_CERTIFICATE_ORGANIZATION = env.str(
+    "PARTNER_CENTER_WEBHOOK_CERTIFICATE_ORGANIZATION", default="Microsoft Corporation"
+)
 
 # Every periodic task, in this one place. Beat (django-celery-beat's DatabaseScheduler) writes
 # them into the database when it starts, where admins see them (admin → Periodic tasks) and may

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("notifications/", include("notifications.urls")),
     path("mail/", include("mail.urls")),
+    path("microsoft/", include("microsoft.urls")),
     # The reseller REST API (/api/v1/), its OpenAPI schema and Swagger UI: helpdesk/api.py.
     path("api/", include("helpdesk.api")),
     path("", include("workspace.urls")),

@@ -165,3 +165,35 @@ class GdapWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.relationship_id} −{self.threshold_days}d"
+
+
+class PartnerCenterEvent(models.Model):
+    """A verified Partner Center webhook event and what it set off. The same event delivered
+    twice (Microsoft retries) is recorded and acted on once."""
+
+    class Action(models.TextChoices):
+        CUSTOMER_SYNC = "customer_sync", _("顧客の同期")
+        FULL_SYNC = "full_sync", _("全顧客の同期")
+        GDAP_SYNC = "gdap_sync", _("GDAP の同期")
+        NONE = "none", _("なし")
+
+    event_name = models.CharField(_("イベント"), max_length=100)
+    resource_uri = models.CharField(_("リソース URI"), max_length=500, blank=True)
+    resource_name = models.CharField(_("リソース"), max_length=100, blank=True)
+    resource_changed_at = models.CharField(_("変更日時（Microsoft）"), max_length=40, blank=True)
+    action = models.CharField(_("処理"), max_length=20, choices=Action.choices)
+    received_at = models.DateTimeField(_("受信日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Partner Center のイベント")
+        verbose_name_plural = _("Partner Center のイベント")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_name", "resource_uri", "resource_changed_at"],
+                name="partner_center_event_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_name} {self.resource_uri}"

@@ -14,7 +14,9 @@ behaviour (a 429 with Retry-After, expired tokens, malformed items) and read the
 
 from __future__ import annotations
 
+import base64
 import copy
+import datetime
 import itertools
 import json
 import threading
@@ -23,6 +25,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 PC_SCOPE = "https://api.partnercenter.microsoft.com/.default"
 PC_USER_SCOPE = "https://api.partnercenter.microsoft.com/user_impersonation offline_access"
@@ -59,6 +66,8 @@ class FakeState:
 class FakeMicrosoft:
     def __init__(self, tenant_id: str | None = None) -> None:
         self.state = FakeState(tenant_id=tenant_id or str(uuid.uuid4()))
+        # Static files served as they are (the webhook signing certificates).
+        self.files: dict[str, bytes] = {}
         self._counter = itertools.count(1)
         self.lock = threading.RLock()
         fake = self
@@ -162,6 +171,14 @@ class FakeMicrosoft:
                     handler.end_headers()
                     handler.wfile.write(payload)
                     return
+        if parts.path in self.files:
+            payload = self.files[parts.path]
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/pkix-cert")
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            handler.wfile.write(payload)
+            return
         try:
             if parts.path.startswith("/login/"):
                 self._token(handler, parts.path, raw_body)
@@ -439,3 +456,144 @@ def relationship_item(
         "lastModifiedDateTime": "2025-06-30T00:05:00Z",
         "endDateTime": end,
     }
+
+
+# --- Partner Center's signed webhook events --------------------------------------------------
+
+
+class WebhookSigner:
+    """Signs events as Partner Center does (RSA-SHA256 over the body, `Authorization:
+    Signature <base64>`, `x-ms-certificate-url`), with a test PKI the product is configured to
+    trust: a root (written to a PEM file), an intermediate found through the leaf's AIA link,
+    and a leaf of "Microsoft Corporation". `forger` is the same leaf name on a key of its own,
+    issued by a root nobody trusts."""
+
+    _keys: dict[str, Any] = {}
+
+    def __init__(self, fake: FakeMicrosoft, ca_file: str) -> None:
+        def key(name: str):
+            if name not in WebhookSigner._keys:
+                WebhookSigner._keys[name] = rsa.generate_private_key(
+                    public_exponent=65537, key_size=2048
+                )
+            return WebhookSigner._keys[name]
+
+        def subject(organisation: str, common_name: str):
+            return x509.Name(
+                [
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+                    x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+                ]
+            )
+
+        now = datetime.datetime.now(datetime.UTC)
+
+        def certificate(name, issuer_name, public_key, signing_key, *, ca: bool, aia: str = ""):
+            builder = (
+                x509.CertificateBuilder()
+                .subject_name(name)
+                .issuer_name(issuer_name)
+                .public_key(public_key)
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(days=1))
+                .not_valid_after(now + datetime.timedelta(days=30))
+                .add_extension(
+                    x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False
+                )
+                .add_extension(
+                    x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()),
+                    critical=False,
+                )
+            )
+            if ca:
+                builder = builder.add_extension(
+                    x509.BasicConstraints(ca=True, path_length=None), critical=True
+                ).add_extension(
+                    x509.KeyUsage(
+                        digital_signature=False,
+                        content_commitment=False,
+                        key_encipherment=False,
+                        data_encipherment=False,
+                        key_agreement=False,
+                        key_cert_sign=True,
+                        crl_sign=True,
+                        encipher_only=False,
+                        decipher_only=False,
+                    ),
+                    critical=True,
+                )
+            if aia:
+                builder = builder.add_extension(
+                    x509.AuthorityInformationAccess(
+                        [
+                            x509.AccessDescription(
+                                AuthorityInformationAccessOID.CA_ISSUERS,
+                                x509.UniformResourceIdentifier(aia),
+                            )
+                        ]
+                    ),
+                    critical=False,
+                )
+            return builder.sign(signing_key, hashes.SHA256())
+
+        root_key, intermediate_key, leaf_key = key("root"), key("intermediate"), key("leaf")
+        root_name = subject("Test Root Authority", "Test Root")
+        root = certificate(root_name, root_name, root_key.public_key(), root_key, ca=True)
+        intermediate_name = subject("Test Root Authority", "Test Issuing CA")
+        intermediate = certificate(
+            intermediate_name, root_name, intermediate_key.public_key(), root_key, ca=True
+        )
+        leaf_name = subject("Microsoft Corporation", "pcnotifications-dispatch.microsoft.com")
+        leaf = certificate(
+            leaf_name,
+            intermediate_name,
+            leaf_key.public_key(),
+            intermediate_key,
+            ca=False,
+            aia=f"{fake.url}/pki/issuing-ca.cer",
+        )
+        rogue_root_key, forger_key = key("rogue-root"), key("forger")
+        rogue_name = subject("Rogue", "Rogue Root")
+        forger = certificate(
+            leaf_name, rogue_name, forger_key.public_key(), rogue_root_key, ca=False
+        )
+        other_name = subject("Contoso", "contoso.example")
+        other = certificate(
+            other_name,
+            intermediate_name,
+            forger_key.public_key(),
+            intermediate_key,
+            ca=False,
+            aia=f"{fake.url}/pki/issuing-ca.cer",
+        )
+        der = serialization.Encoding.DER
+        fake.files["/cert/pcnotifications-dispatch.microsoft.com.cer"] = leaf.public_bytes(der)
+        fake.files["/pki/issuing-ca.cer"] = intermediate.public_bytes(der)
+        fake.files["/cert/forged.cer"] = forger.public_bytes(der)
+        fake.files["/cert/contoso.cer"] = other.public_bytes(der)
+        with open(ca_file, "wb") as handle:
+            handle.write(root.public_bytes(serialization.Encoding.PEM))
+        self.fake = fake
+        self.leaf_key = leaf_key
+        self.forger_key = forger_key
+        self.certificate_url = f"{fake.url}/cert/pcnotifications-dispatch.microsoft.com.cer"
+
+    def headers(self, body: bytes, *, key=None, certificate_url: str | None = None) -> dict:
+        signature = (key or self.leaf_key).sign(body, padding.PKCS1v15(), hashes.SHA256())
+        return {
+            "HTTP_AUTHORIZATION": f"Signature {base64.b64encode(signature).decode()}",
+            "HTTP_X_MS_CERTIFICATE_URL": certificate_url or self.certificate_url,
+            "HTTP_X_MS_SIGNATURE_ALGORITHM": "rsa-sha256",
+        }
+
+
+def event_body(name: str, resource_uri: str, changed: str = "2026-11-25T01:02:03.1234567+00:00"):
+    return json.dumps(
+        {
+            "EventName": name,
+            "ResourceUri": resource_uri,
+            "ResourceName": name.split("-")[0],
+            "AuditUri": None,
+            "ResourceChangeUtcDate": changed,
+        }
+    ).encode()
