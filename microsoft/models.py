@@ -4,9 +4,11 @@ service health incidents."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedTextField
 from simple_history.models import HistoricalRecords
 
 
@@ -197,3 +199,124 @@ class PartnerCenterEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_name} {self.resource_uri}"
+
+
+class PartnerCenterCredential(models.Model):
+    """The App+User refresh token that service requests need (one row). Encrypted at rest like
+    webhook secrets; Microsoft rotates it at each use and the new one replaces it. A refused
+    token is an alert for admins and stops the calls until a new one is set."""
+
+    class Status(models.TextChoices):
+        OK = "ok", _("有効")
+        REFUSED = "refused", _("拒否（期限切れ・取り消し）")
+
+    refresh_token = EncryptedTextField(_("リフレッシュ トークン"))
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.OK)
+    last_refreshed_at = models.DateTimeField(_("最終更新"), null=True, blank=True)
+    last_error = models.TextField(_("直近のエラー"), blank=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    history = HistoricalRecords(
+        excluded_fields=["refresh_token", "updated_at", "last_refreshed_at"]
+    )
+
+    class Meta:
+        verbose_name = _("Partner Center の資格情報（App+User）")
+        verbose_name_plural = _("Partner Center の資格情報（App+User）")
+
+    def __str__(self) -> str:
+        return self.get_status_display()
+
+
+class SupportTopic(models.Model):
+    """Microsoft's list of support topics for service requests (refreshed daily)."""
+
+    topic_id = models.CharField(_("トピック ID"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    description = models.CharField(_("説明"), max_length=500, blank=True)
+    is_active = models.BooleanField(_("有効"), default=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("サポート トピック")
+        verbose_name_plural = _("サポート トピック")
+        ordering = ["name", "topic_id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceRequest(models.Model):
+    """A Partner Center service request a ticket waits on (Microsoft 回答待ち). Its status and
+    notes are pulled into the ticket; Microsoft closing it is shown, never auto-resolved."""
+
+    class Status(models.TextChoices):
+        NONE = "none", _("未設定")
+        OPEN = "open", _("オープン")
+        ATTENTION_NEEDED = "attention_needed", _("対応が必要")
+        CLOSED = "closed", _("クローズ")
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("チケット"),
+        on_delete=models.CASCADE,
+        related_name="service_requests",
+    )
+    request_id = models.CharField(_("サービス リクエスト番号"), max_length=40, unique=True)
+    title = models.CharField(_("件名"), max_length=255, blank=True)
+    severity = models.CharField(_("重大度（Microsoft）"), max_length=20, blank=True)
+    support_topic_name = models.CharField(_("サポート トピック"), max_length=200, blank=True)
+    status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default=Status.NONE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("作成者"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    linked = models.BooleanField(_("既存のリクエストを関連付け"), default=False)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    last_polled_at = models.DateTimeField(_("最終確認"), null=True, blank=True)
+    closed_at_microsoft = models.DateTimeField(
+        _("Microsoft でのクローズ日時"), null=True, blank=True
+    )
+    history = HistoricalRecords(excluded_fields=["last_polled_at"])
+
+    class Meta:
+        verbose_name = _("サービス リクエスト")
+        verbose_name_plural = _("サービス リクエスト")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.request_id
+
+
+class ServiceRequestNote(models.Model):
+    """A note of a service request already copied into the ticket as an internal note."""
+
+    service_request = models.ForeignKey(
+        ServiceRequest,
+        verbose_name=_("サービス リクエスト"),
+        on_delete=models.CASCADE,
+        related_name="notes",
+    )
+    note_key = models.CharField(_("キー"), max_length=64)
+    message = models.ForeignKey(
+        "tickets.Message",
+        verbose_name=_("メッセージ"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("サービス リクエストのメモ")
+        verbose_name_plural = _("サービス リクエストのメモ")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_request", "note_key"], name="service_request_note_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.note_key

@@ -10,6 +10,13 @@ from celery import shared_task
 from microsoft.clients import graph_client, partner_center_client, transport_open
 from microsoft.http import MicrosoftUnavailable, microsoft_configured
 from microsoft.runs import SyncAlreadyRunning
+from microsoft.service_requests import (
+    CredentialMissing,
+    MicrosoftUnreachable,
+    service_requests_poll,
+    support_topics_refresh,
+    user_client,
+)
 from microsoft.sync_customers import partner_center_sync, partner_center_sync_customer
 from microsoft.sync_gdap import gdap_sync
 
@@ -54,3 +61,18 @@ def gdap_sync_all() -> None:
             gdap_sync(client=graph_client(transport))
     except SyncAlreadyRunning:
         logger.info("a GDAP sync is already running")
+
+
+@shared_task(ignore_result=True)
+def service_requests_poll_all() -> int:
+    """Status and new notes of the service requests open tickets wait on. Without a usable
+    refresh token nothing is called (an admin was told when it was refused)."""
+    if not microsoft_configured():
+        return 0
+    with transport_open() as transport:
+        try:
+            client = user_client(transport)
+            support_topics_refresh(client=client)
+        except (CredentialMissing, MicrosoftUnreachable):
+            return 0
+        return service_requests_poll(client=client)

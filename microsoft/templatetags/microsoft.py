@@ -22,3 +22,9 @@ ACCESS_REASONS = {
 def gdap_panel(customer):
     panel = selectors.gdap_panel(customer=customer)
     return {"panel": panel, "reason_text": ACCESS_REASONS.get(panel.reason, "")}
+
+
+@register.inclusion_tag("microsoft/_service_requests.html")
+def service_request_panel(ticket):
+    requests = list(ticket.service_requests.order_by("-created_at", "-id"))
+    return {"requests": requests, "ticket": ticket}
