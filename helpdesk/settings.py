@@ -367,6 +367,7 @@ MAIL_REMINDER_SWEEP_SECONDS = env.int("MAIL_REMINDER_SWEEP_SECONDS", default=900
 PARTNER_CENTER_SYNC_SECONDS = env.int("PARTNER_CENTER_SYNC_SECONDS", default=3600)
 GDAP_SYNC_SECONDS = env.int("GDAP_SYNC_SECONDS", default=3600)
 SERVICE_REQUEST_POLL_SECONDS = env.int("SERVICE_REQUEST_POLL_SECONDS", default=300)
+SERVICE_HEALTH_POLL_SECONDS = env.int("SERVICE_HEALTH_POLL_SECONDS", default=300)
 # GDAP (Art. 4.1): the Entra role template IDs a relationship must hold for access to count as
 # in force (default: Service Support, User and License Administrator, microsoft/roles.py), and
 # how many days before an end without auto-extend the desk and the reseller are warned.
@@ -409,5 +410,9 @@ CELERY_BEAT_SCHEDULE = {
     "Microsoft: サービス リクエストの状態とメモ（5分）": {
         "task": "microsoft.tasks.service_requests_poll_all",
         **_every(SERVICE_REQUEST_POLL_SECONDS),
+    },
+    "Microsoft: Microsoft 365 のサービス正常性（5分）": {
+        "task": "microsoft.tasks.service_health_sync_all",
+        **_every(SERVICE_HEALTH_POLL_SECONDS),
     },
 }

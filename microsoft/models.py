@@ -320,3 +320,117 @@ class ServiceRequestNote(models.Model):
 
     def __str__(self) -> str:
         return self.note_key
+
+
+class Incident(models.Model):
+    """A Microsoft 365 service health issue (Graph serviceHealthIssue) seen in the tenants of
+    our customers: Art. 3.1's "クラウド側で発生した障害". Tickets it causes are linked to it, get
+    its updates together, and are resolved together once Microsoft resolves it."""
+
+    issue_id = models.CharField(_("インシデント ID"), max_length=40, unique=True)
+    title = models.CharField(_("タイトル"), max_length=500)
+    service = models.CharField(_("サービス"), max_length=200, blank=True)
+    feature = models.CharField(_("機能"), max_length=200, blank=True)
+    feature_group = models.CharField(_("機能グループ"), max_length=200, blank=True)
+    classification = models.CharField(_("分類"), max_length=40, blank=True)
+    status = models.CharField(_("状態（Microsoft）"), max_length=40, blank=True)
+    impact_description = models.TextField(_("影響"), blank=True)
+    is_resolved = models.BooleanField(_("解決済み（Microsoft）"), default=False, db_index=True)
+    start_at = models.DateTimeField(_("開始日時"), null=True, blank=True)
+    end_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+    last_modified_at = models.DateTimeField(_("最終更新（Microsoft）"), null=True, blank=True)
+    posts = models.JSONField(_("投稿"), default=list, blank=True)
+    first_seen_at = models.DateTimeField(_("初回検知"))
+    resolved_seen_at = models.DateTimeField(_("解決の検知"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["posts"])
+
+    class Meta:
+        verbose_name = _("インシデント")
+        verbose_name_plural = _("インシデント")
+        ordering = ["is_resolved", "-start_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.issue_id} {self.title}"
+
+
+class IncidentTenant(models.Model):
+    """A customer's tenant in which Microsoft reports the incident."""
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("インシデント"), on_delete=models.CASCADE, related_name="tenants"
+    )
+    customer = models.ForeignKey(
+        "contracts.Customer",
+        verbose_name=_("顧客"),
+        on_delete=models.CASCADE,
+        related_name="incident_tenants",
+    )
+    first_seen_at = models.DateTimeField(_("初回検知"))
+
+    class Meta:
+        verbose_name = _("影響を受けるテナント")
+        verbose_name_plural = _("影響を受けるテナント")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "customer"], name="incident_tenant_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.customer_id}"
+
+
+class IncidentTicket(models.Model):
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("インシデント"), on_delete=models.CASCADE, related_name="links"
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("チケット"),
+        on_delete=models.CASCADE,
+        related_name="incident_links",
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("関連付けた人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    linked_at = models.DateTimeField(_("関連付け日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("インシデントのチケット")
+        verbose_name_plural = _("インシデントのチケット")
+        ordering = ["linked_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "ticket"], name="incident_ticket_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.ticket_id}"
+
+
+class IncidentUpdate(models.Model):
+    """One update an agent sent to the requesters of every linked ticket."""
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("インシデント"), on_delete=models.CASCADE, related_name="updates"
+    )
+    body = models.TextField(_("本文"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("作成者"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    tickets_answered = models.PositiveIntegerField(_("回答したチケット数"), default=0)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("インシデントの更新")
+        verbose_name_plural = _("インシデントの更新")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.created_at:%Y-%m-%d %H:%M}"

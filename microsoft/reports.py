@@ -28,6 +28,12 @@ ACTION_LABELS: dict[str, str] = {
     "relationship_unmapped": "顧客不明の GDAP リレーションシップ",
     "access_changed": "委任アクセスの状態を変更",
     "gdap_warning": "GDAP 期限切れの警告",
+    "tenants_read": "サービス正常性を読んだテナント",
+    "incident_created": "インシデントを追加",
+    "incident_updated": "インシデントを更新",
+    "incident_resolved": "Microsoft が解決したインシデント",
+    "incident_unchanged": "インシデント（変更なし）",
+    "incident_tenant_added": "インシデントの影響を受けるテナントを追加",
     "rejected": "形式が不正な項目（スキップ）",
     "errors": "エラー",
 }

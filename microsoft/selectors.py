@@ -7,10 +7,12 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Count, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from contracts.models import Customer
-from microsoft.models import GdapRelationship
+from microsoft.models import GdapRelationship, Incident
 from microsoft.roles import DEFAULT_REQUIRED_ROLES, role_name
 from microsoft.rules import (
     IN_FORCE_STATUSES,
@@ -18,6 +20,8 @@ from microsoft.rules import (
     RelationshipFacts,
     delegated_access_state,
 )
+from tickets.models import Ticket
+from tickets.selectors import tickets_visible_to
 
 
 def required_roles() -> frozenset[str]:
@@ -80,3 +84,44 @@ def gdap_panel(*, customer: Customer, now: datetime.datetime | None = None) -> G
 
 def relationship_in_force(relationship: GdapRelationship) -> bool:
     return relationship.status.lower() in IN_FORCE_STATUSES
+
+
+# --- incidents -----------------------------------------------------------------------------------
+
+
+def incidents_listed():
+    """Every incident, unresolved first, with the number of tenants it touches."""
+    return Incident.objects.annotate(tenant_count=Count("tenants", distinct=True)).order_by(
+        "is_resolved", "-start_at", "-id"
+    )
+
+
+def incident_for(*, issue_id: str) -> Incident:
+    incident = Incident.objects.filter(issue_id=issue_id).first()
+    if incident is None:
+        raise Http404
+    return incident
+
+
+def incident_tickets_visible(*, incident: Incident, user) -> QuerySet[Ticket]:
+    """The linked tickets the user may see (a subcontractor only its organisation's)."""
+    return (
+        tickets_visible_to(user)
+        .filter(incident_links__incident=incident)
+        .order_by("received_at", "id")
+    )
+
+
+def incident_suggestions(*, ticket: Ticket) -> tuple[list[Incident], list[Incident]]:
+    """The incidents linked to the ticket, and the active ones in its tenant not yet linked."""
+    linked = list(Incident.objects.filter(links__ticket=ticket).order_by("-start_at", "-id"))
+    active = [
+        incident
+        for incident in Incident.objects.filter(
+            is_resolved=False, tenants__customer=ticket.customer_id
+        )
+        .distinct()
+        .order_by("-start_at", "-id")
+        if incident not in linked
+    ]
+    return linked, active

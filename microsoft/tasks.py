@@ -9,6 +9,7 @@ from celery import shared_task
 
 from microsoft.clients import graph_client, partner_center_client, transport_open
 from microsoft.http import MicrosoftUnavailable, microsoft_configured
+from microsoft.incidents import service_health_sync
 from microsoft.runs import SyncAlreadyRunning
 from microsoft.service_requests import (
     CredentialMissing,
@@ -76,3 +77,14 @@ def service_requests_poll_all() -> int:
         except (CredentialMissing, MicrosoftUnreachable):
             return 0
         return service_requests_poll(client=client)
+
+
+@shared_task(ignore_result=True)
+def service_health_sync_all() -> None:
+    if not microsoft_configured():
+        return
+    try:
+        with transport_open() as transport:
+            service_health_sync(client=graph_client(transport))
+    except SyncAlreadyRunning:
+        logger.info("a service health poll is already running")

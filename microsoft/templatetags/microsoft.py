@@ -6,6 +6,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from microsoft import selectors
+from microsoft.incidents import incidents_active_for
 
 register = template.Library()
 
@@ -28,3 +29,19 @@ def gdap_panel(customer):
 def service_request_panel(ticket):
     requests = list(ticket.service_requests.order_by("-created_at", "-id"))
     return {"requests": requests, "ticket": ticket}
+
+
+@register.inclusion_tag("microsoft/_incident_panel.html", takes_context=True)
+def incident_panel(context, ticket):
+    linked, active = selectors.incident_suggestions(ticket=ticket)
+    return {
+        "linked": linked,
+        "active": active,
+        "ticket": ticket,
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("microsoft/_incident_suggestions.html")
+def incident_suggestions(customer):
+    return {"incidents": list(incidents_active_for(customer=customer).order_by("-start_at"))}

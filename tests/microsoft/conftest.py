@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
-from tests.microsoft.fake import FakeMicrosoft
+from accounts.models import Organisation, Profile
+from microsoft import signature
+from tests.factories import OrganisationFactory, UserFactory
+from tests.microsoft.fake import FakeMicrosoft, WebhookSigner
 
 
 @pytest.fixture
@@ -18,8 +22,6 @@ def fake_microsoft(settings):
 
 @pytest.fixture
 def agent_client(agent):
-    from django.test import Client
-
     client = Client()
     client.force_login(agent)
     return client
@@ -28,9 +30,6 @@ def agent_client(agent):
 @pytest.fixture
 def signer(fake_microsoft, settings, tmp_path):
     """Signed Partner Center events, from a test PKI the settings trust."""
-    from microsoft import signature
-    from tests.microsoft.fake import WebhookSigner
-
     ca_file = tmp_path / "roots.pem"
     signer = WebhookSigner(fake_microsoft, str(ca_file))
     settings.PARTNER_CENTER_WEBHOOK_CA_FILE = str(ca_file)
@@ -38,3 +37,13 @@ def signer(fake_microsoft, settings, tmp_path):
     signature.cache_clear()
     yield signer
     signature.cache_clear()
+
+
+@pytest.fixture
+def subcontractor(db):
+    user = UserFactory(username="sub-agent", roles=["subcontractor_agent"])
+    Profile.objects.create(
+        user=user,
+        organisation=OrganisationFactory(name="再委託先A", kind=Organisation.Kind.SUBCONTRACTOR),
+    )
+    return user

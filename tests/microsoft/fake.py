@@ -31,6 +31,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
+from microsoft.roles import LICENSE_ADMINISTRATOR, SERVICE_SUPPORT_ADMINISTRATOR, USER_ADMINISTRATOR
+
 PC_SCOPE = "https://api.partnercenter.microsoft.com/.default"
 PC_USER_SCOPE = "https://api.partnercenter.microsoft.com/user_impersonation offline_access"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
@@ -597,3 +599,138 @@ def event_body(name: str, resource_uri: str, changed: str = "2026-11-25T01:02:03
             "ResourceChangeUtcDate": changed,
         }
     ).encode()
+
+
+def issue_item(
+    issue_id: str,
+    title: str,
+    *,
+    service: str = "Exchange Online",
+    resolved: bool = False,
+    status: str = "serviceDegradation",
+    posts=("ユーザーがメールを受信できない問題を調査しています。",),
+) -> dict[str, Any]:
+    return {
+        "startDateTime": "2026-11-25T00:30:00Z",
+        "endDateTime": "2026-11-25T06:00:00Z" if resolved else None,
+        "lastModifiedDateTime": "2026-11-25T01:00:00Z",
+        "title": title,
+        "id": issue_id,
+        "impactDescription": "Users may be unable to receive email.",
+        "classification": "incident",
+        "origin": "microsoft",
+        "status": "serviceRestored" if resolved else status,
+        "service": service,
+        "feature": "E-Mail and calendar access",
+        "featureGroup": "E-Mail and calendar access",
+        "isResolved": resolved,
+        "details": [],
+        "posts": [
+            {
+                "createdDateTime": "2026-11-25T00:40:00Z",
+                "postType": "regular",
+                "description": {"contentType": "html", "content": text},
+            }
+            for text in posts
+        ],
+    }
+
+
+# --- a fake for staging and the README's walk-through ------------------------------------------
+
+
+def demo_fill(fake: FakeMicrosoft) -> str:
+    """The demo data of `seed_demo` as Microsoft would report it, plus one customer the desk
+    does not know yet; returns a refresh token for service requests."""
+    roles = (SERVICE_SUPPORT_ADMINISTRATOR, USER_ADMINISTRATOR, LICENSE_ADMINISTRATOR)
+    rows = [
+        (
+            1,
+            "株式会社さくら商事",
+            "sakura-shoji",
+            "5100001",
+            "CFQ7TTC0LF8Q",
+            "Microsoft 365 Business Standard",
+        ),
+        (2, "富士精工株式会社", "fuji-seiko", "5100001", "CFQ7TTC0LDPB", "Microsoft 365 E3"),
+        (3, "みなと物流株式会社", "minato-logi", "5100002", "CFQ7TTC0LF8R", "Office 365 E1"),
+        (
+            4,
+            "北斗設計事務所",
+            "hokuto-sekkei",
+            "5100002",
+            "CFQ7TTC0LH18",
+            "Dynamics 365 Sales Enterprise",
+        ),
+        (5, "あおば製薬株式会社", "aoba-pharma", "5100001", "CFQ7TTC0LDPB", "Microsoft 365 E3"),
+    ]
+    state = fake.state
+    state.page_size = 2
+    for suffix, name, domain, partner, offer, offer_name in rows:
+        tenant = f"00000000-0000-4000-8000-{suffix:012d}"
+        state.customers.append(
+            customer_item(tenant, name, f"{domain}.onmicrosoft.com", partner_id=partner)
+        )
+        ended = suffix == 3  # cancelled at Microsoft: tickets on it are refused (Art. 7)
+        state.subscriptions[tenant] = [
+            subscription_item(
+                f"sub-{suffix}",
+                offer,
+                offer_name,
+                partner_id=partner,
+                status="suspended" if ended else "active",
+                suspension_reasons=["CustomerCancellation"] if ended else (),
+            )
+        ]
+        # 2 ends soon without auto-extend (a warning); 4 was terminated by the customer.
+        state.relationships.append(
+            relationship_item(
+                f"rel-{suffix}",
+                tenant,
+                name=f"CSP_{suffix}",
+                status="terminated" if suffix == 4 else "active",
+                end="2026-12-20T00:00:00Z" if suffix == 2 else "2027-09-30T00:00:00Z",
+                auto_extend="PT0S" if suffix == 2 else "P180D",
+                roles=roles,
+            )
+        )
+        if suffix != 4:
+            state.readable_tenants.add(tenant)
+            state.issues[tenant] = [issue_item("EX1234567", "一部のユーザーがメールを受信できない")]
+    state.support_topics = [
+        {"id": "32444671", "name": "Exchange Online", "description": "Mail flow"},
+        {"id": "32444672", "name": "Microsoft Teams", "description": "Meetings and chat"},
+    ]
+    return fake.issue_refresh_token()
+
+
+if __name__ == "__main__":
+    import argparse
+    import os
+    import time
+
+    import django
+
+    parser = argparse.ArgumentParser(description="A fake Microsoft for staging and the README.")
+    parser.add_argument("--port", type=int, default=8765)
+    arguments = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    django.setup()
+    fake = FakeMicrosoft(tenant_id="00000000-0000-4000-8000-00000000d15b")
+    fake.server.server_close()
+    fake.server = ThreadingHTTPServer(
+        ("127.0.0.1", arguments.port), fake.server.RequestHandlerClass
+    )
+    fake.thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
+    token = demo_fill(fake.start())
+    print("# A fake Microsoft is listening. Export these, then run the sync commands:")
+    for name, value in fake.settings().items():
+        if name.startswith(("MICROSOFT_RETRY", "MICROSOFT_TIMEOUT")):
+            continue
+        print(f"export {name}={value}")
+    print(
+        f"# refresh token for service requests (pipe it to partner_center_refresh_token):\n{token}"
+    )
+    while True:
+        time.sleep(3600)
