@@ -154,7 +154,14 @@ def incident_link(*, incident: Incident, ticket: Ticket, actor=None) -> Incident
 
 @transaction.atomic
 def incident_unlink(*, incident: Incident, ticket: Ticket, actor=None) -> None:
-    IncidentTicket.objects.filter(incident=incident, ticket=ticket).delete()
+    deleted, _ = IncidentTicket.objects.filter(incident=incident, ticket=ticket).delete()
+    if deleted:
+        event_record(
+            ticket=ticket,
+            kind=TicketEvent.Kind.UPDATED,
+            actor=actor,
+            data={"field": "microsoft_incident", "from": incident.issue_id, "to": None},
+        )
 
 
 def incident_post_update(

@@ -20,7 +20,7 @@ from helpdesk.exceptions import DomainError
 from microsoft import incidents, selectors
 from microsoft.events import EventMalformed, event_receive
 from microsoft.signature import SignatureRejected, event_signature_verify
-from tickets.selectors import ticket_sla_state
+from tickets.selectors import ticket_sla_state, user_is_subcontractor
 from workspace import selectors as workspace_selectors
 from workspace.views import workspace_required
 
@@ -82,6 +82,15 @@ class IncidentLinkForm(forms.Form):
     ticket = forms.CharField(max_length=20)
 
 
+def _affected_customers(request: HttpRequest, incident, tickets) -> list:
+    """A subcontractor (Art. 12) sees only the customers of the tickets it works."""
+    customers = [t.customer for t in incident.tenants.select_related("customer")]
+    if user_is_subcontractor(request.user):
+        mine = {ticket.customer_id for ticket in tickets}
+        customers = [customer for customer in customers if customer.pk in mine]
+    return customers
+
+
 def _incident_page(request: HttpRequest, incident, *, form=None, status: int = 200):
     now = timezone.now()
     tickets = list(
@@ -96,7 +105,7 @@ def _incident_page(request: HttpRequest, incident, *, form=None, status: int = 2
         {
             "incident": incident,
             "rows": rows,
-            "customers": [t.customer for t in incident.tenants.select_related("customer")],
+            "customers": _affected_customers(request, incident, tickets),
             "updates": incident.updates.select_related("author")[:20],
             "form": form or IncidentUpdateForm(),
             "open_count": sum(1 for t in tickets if t.is_open),

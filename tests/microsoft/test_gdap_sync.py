@@ -176,6 +176,16 @@ def test_auto_extended_relationships_never_warn(tenants, supervisor):
     assert not GdapWarning.objects.filter(relationship__relationship_id="r1").exists()
 
 
+def test_a_malformed_relationship_is_skipped_and_the_rest_kept(tenants, fake_microsoft):
+    fake_microsoft.state.relationships.append(
+        {**relationship_item("bad", T[0], roles=SUPPORT_ROLES), "autoExtendDuration": "forever"}
+    )
+    report = _sync()
+    assert not GdapRelationship.objects.filter(relationship_id="bad").exists()
+    assert Customer.objects.get(tenant_id=T[0]).delegated_access == "active"
+    assert [(r.key, r.reason) for r in report.rejected] == [("bad", "duration 'forever'")]
+
+
 def test_command_prints_the_summary(tenants, capsys):
     call_command("gdap_sync")
     out = capsys.readouterr().out

@@ -192,10 +192,32 @@ def test_a_subcontractor_answers_only_its_own_tickets(client, tenants, subcontra
 
     page = client.get("/incidents/EX1001/").content.decode()
     assert tickets[0].number in page and tickets[1].number not in page
+    assert "顧客一" in page and "顧客二" not in page  # only its tickets' customers (Art. 12)
     client.post("/incidents/EX1001/update/", {"body": "復旧作業中です。"})
 
     assert tickets[0].messages.filter(kind=Message.Kind.REPLY).exists()
     assert not tickets[1].messages.filter(kind=Message.Kind.REPLY).exists()
+
+
+def test_unlinking_is_on_the_ticket_timeline(agent_client, tenants):
+    _sync()
+    ticket = TicketFactory(customer=tenants[T1])
+    agent_client.post("/incidents/EX1001/link/", {"ticket": ticket.number})
+    agent_client.post("/incidents/EX1001/link/", {"ticket": ticket.number, "unlink": "1"})
+    assert not IncidentTicket.objects.exists()
+    changes = [e.data for e in ticket.events.filter(kind="updated")]
+    assert changes == [
+        {"field": "microsoft_incident", "to": "EX1001"},
+        {"field": "microsoft_incident", "from": "EX1001", "to": None},
+    ]
+
+
+def test_a_malformed_issue_is_skipped_and_the_rest_kept(tenants, fake_microsoft):
+    fake_microsoft.state.issues[T1].append({"id": "BAD1", "title": "x", "isResolved": "no"})
+    report = _sync()
+    assert not Incident.objects.filter(issue_id="BAD1").exists()
+    assert Incident.objects.filter(issue_id="EX1001").exists()
+    assert report.counts["rejected"] == 1
 
 
 def test_outsiders_are_refused(client, tenants):
