@@ -6,6 +6,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
+# libmagic: attachment types are read from the files' content (python-magic).
+RUN apt-get update && apt-get install -y --no-install-recommends libmagic1 \
+    && rm -rf /var/lib/apt/lists/*
 
 # The dependencies in a layer of their own, before the source: editing the code does not
 # reinstall them. The list is read from pyproject.toml, the one place that names them.

@@ -20,14 +20,19 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, JsonResponse
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import get_language
+from django.views.csrf import csrf_failure as django_csrf_failure
+from django.views.decorators.csrf import csrf_exempt
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import IsoDateTimeFilter, NumberFilter
 from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -70,11 +75,46 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "リクエストが多すぎます。しばらくしてから再試行してください。",
         "Too many requests; retry later.",
     ),
+    "csrf_failed": (
+        "CSRF トークンがないか正しくありません。ページを再読み込みしてからやり直してください。",
+        "The CSRF token is missing or incorrect; reload the page and try again.",
+    ),
+    "request_too_large": (
+        "リクエスト本文が大きすぎます。",
+        "The request body is too large.",
+    ),
+    "too_many_fields": (
+        "リクエストの項目またはファイルが多すぎます。",
+        "The request has too many fields or files.",
+    ),
+    "invalid_characters": (
+        "リクエストに NUL 文字が含まれています。",
+        "The request contains a NUL character.",
+    ),
     "error": ("リクエストを処理できませんでした。", "The request could not be processed."),
 }
 
+
+class CsrfFailed(exceptions.PermissionDenied):
+    """A browser session's write without a valid CSRF token (403 `csrf_failed`)."""
+
+    default_code = "csrf_failed"
+
+
+class CsrfSessionAuthentication(SessionAuthentication):
+    """DRF's session authentication, its CSRF failure raised as `CsrfFailed` so that the
+    client reads a stable code instead of DRF's sentence."""
+
+    def enforce_csrf(self, request) -> None:
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied as error:
+            raise CsrfFailed(error.detail) from error
+
+
 # DRF exception class → our stable code (DRF's own `default_code` differs between versions).
 _CODES: list[tuple[type[exceptions.APIException], str]] = [
+    (CsrfFailed, "csrf_failed"),
     (exceptions.ValidationError, "invalid"),
     (exceptions.ParseError, "malformed_json"),
     (exceptions.NotAuthenticated, "not_authenticated"),
@@ -133,7 +173,8 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _texts(detail: Any, prefix: str = "") -> list[str]:
-    """The human-readable lines of a validation error, each naming its field."""
+    """The human-readable lines of a validation error, each naming its field (in the language
+    the request was answered in: DRF translates its messages when it raises them)."""
     if isinstance(detail, dict):
         lines: list[str] = []
         for key, value in detail.items():
@@ -149,13 +190,19 @@ def _texts(detail: Any, prefix: str = "") -> list[str]:
 
 
 def _validation_body(exc: exceptions.ValidationError) -> dict[str, Any]:
-    lines = "; ".join(_texts(exc.detail))[:1000]
+    """The fields and their messages. DRF's messages exist in the active language only, so
+    that language's message lists them, and the other names each field with its stable code:
+    `message_en` stays English and `message_ja` Japanese whichever language was asked for."""
+    fields = _flatten(exc.detail)
+    texts = "; ".join(_texts(exc.detail))[:1000]
+    codes = "; ".join(f"{name}: {', '.join(found)}" for name, found in fields.items())[:1000]
+    english, japanese = (texts, codes) if _english() else (codes, texts)
     default_ja, default_en = _MESSAGES["invalid"]
     return error_body(
         "invalid",
-        message_ja=f"{default_ja}（{lines}）" if lines else default_ja,
-        message_en=f"{default_en} ({lines})" if lines else default_en,
-        fields=_flatten(exc.detail),
+        message_ja=f"{default_ja}（{japanese}）" if japanese else default_ja,
+        message_en=f"{default_en} ({english})" if english else default_en,
+        fields=fields,
     )
 
 
@@ -180,6 +227,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     # Imported here: `rest_framework.views` reads this module's classes while it loads.
     from rest_framework.views import exception_handler as drf_exception_handler
 
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            request_too_large_body(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return Response(error_body("too_many_fields"), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -197,11 +251,42 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
-def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """An unknown URL under /api/ answers the JSON 404, not the site's HTML page."""
+def error_response(code: str, status_code: int, **kwargs: Any) -> JsonResponse:
+    """The one shape outside DRF's views (middleware, Django's own failure views)."""
     return JsonResponse(
-        error_body("not_found"), status=404, json_dumps_params={"ensure_ascii": False}
+        error_body(code, **kwargs), status=status_code, json_dumps_params={"ensure_ascii": False}
     )
+
+
+def request_too_large_body(*, limit: int) -> dict[str, Any]:
+    return error_body("request_too_large", fields={"limit_bytes": [str(limit)]})
+
+
+class JsonErrorsMixin:
+    """For API views whose answer is not JSON (the schema's YAML, Swagger UI's page): reads
+    only, and any error in the one JSON shape rather than in the view's own format."""
+
+    http_method_names = ["get", "head"]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)  # type: ignore[misc]
+        self.request.accepted_renderer = JSONRenderer()  # type: ignore[attr-defined]
+        self.request.accepted_media_type = "application/json"  # type: ignore[attr-defined]
+        return response
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """An unknown URL under /api/ answers the JSON 404 to every method, not the site's HTML
+    page (and not a CSRF 403 either: nothing there to protect)."""
+    return error_response("not_found", 404)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """settings.CSRF_FAILURE_VIEW: the JSON 403 under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return error_response("csrf_failed", 403)
+    return django_csrf_failure(request, reason=reason)
 
 
 # --- pagination, throttling, who may call -------------------------------------------------------
@@ -371,11 +456,13 @@ _ERROR_STATUSES = {
     "requester_not_global_admin, subscription_not_active, product_not_supported, "
     "out_of_scope, no_active_contract, reason_required, malformed_json, ...).",
     "401": "No or invalid credentials (`Authorization: Token <key>`).",
-    "403": "Authenticated but not allowed (or CSRF failure for session callers).",
+    "403": "Authenticated but not allowed (`permission_denied`), or a session caller's write "
+    "without a valid CSRF token (`csrf_failed`).",
     "404": "Not found, or belongs to another reseller.",
     "405": "Method not allowed.",
     "406": "Not acceptable.",
     "409": "Conflict with the ticket's state (invalid_transition, ticket_closed).",
+    "413": "Request body too large (`request_too_large`; `fields.limit_bytes` gives the limit).",
     "415": "Unsupported media type.",
     "429": "Throttled: too many requests for this token.",
 }
@@ -407,15 +494,23 @@ def _urlpatterns() -> list:
     # Built on first use, not at import: DRF imports this module (pagination, throttle and
     # handler settings) while `rest_framework.generics` is still loading, so the views must not
     # be imported from the top of this file.
+    from csp.decorators import csp_update
     from django.urls import include, path, re_path
-    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
     from rest_framework.routers import SimpleRouter
 
+    import helpdesk.schema  # noqa: F401  (registers the session scheme's schema extension)
     import tickets.converters  # noqa: F401  (registers <ticket_number:…>)
     from contracts.api import views as contract_views
     from sla.api import views as sla_views
     from tickets.api import views as ticket_views
     from webhooks.api import views as webhook_views
+
+    class SchemaView(JsonErrorsMixin, SpectacularAPIView):
+        pass
+
+    class SwaggerView(JsonErrorsMixin, SpectacularSwaggerSplitView):
+        pass
 
     router = SimpleRouter()
     router.register("customers", contract_views.CustomerViewSet, basename="customer")
@@ -445,8 +540,17 @@ def _urlpatterns() -> list:
     ]
     return [
         path("v1/", include((v1, "api"), namespace="v1")),
-        path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-        path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+        path("schema/", SchemaView.as_view(), name="api-schema"),
+        # The split view serves Swagger UI's start-up script as a file of its own (?script), so
+        # the page needs no inline script under the Content-Security-Policy; its icons are
+        # data: SVG images, allowed on this page only.
+        path(
+            "docs/",
+            csp_update({"img-src": ["data:"]})(
+                SwaggerView.as_view(url_name="api-schema", template_name="api/swagger_ui.html")
+            ),
+            name="api-docs",
+        ),
         re_path(r"^.*$", api_not_found),
     ]
 

@@ -4,9 +4,11 @@ Defaults give a working development site on a SQLite file with no broker; produc
 DJANGO_SECRET_KEY, DATABASE_URL, REDIS_URL and ALLOWED_HOSTS and leaves DJANGO_DEBUG unset.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -46,8 +48,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "django_celery_beat",
     "simple_history",
+    "axes",
     "accounts",
     "contracts",
     "sla",
@@ -62,7 +66,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "helpdesk.middleware.RejectNulBytesMiddleware",
+    "helpdesk.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise: every response Django renders (not the static files) gets the
+    # Content-Security-Policy header and, carrying personal data, Cache-Control: no-store.
+    "csp.middleware.CSPMiddleware",
+    "helpdesk.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -72,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records request.user as the acting user on every history row.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a locked-out login into the lockout page (accounts/lockout.py); last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -98,6 +109,19 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite, the embedded default, under concurrent writers (web threads and processes, the
+    # worker): each transaction takes the write lock when it begins (IMMEDIATE), so a reader
+    # never has to upgrade to a writer mid-transaction, which SQLite answers at once with
+    # "database is locked"; writers wait for one another up to SQLITE_TIMEOUT_SECONDS. WAL
+    # lets readers go on while one writes; synchronous=NORMAL is WAL's durable-enough setting.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_TIMEOUT_SECONDS", default=20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DATABASES["default"].setdefault("TEST", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -107,6 +131,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login lockout (django-axes): LOGIN_FAILURE_LIMIT failed password logins lock the account,
+# and separately the address they came from, for LOGIN_LOCKOUT_MINUTES; a successful login
+# clears its account's failures. Behind a reverse proxy, LOGIN_TRUSTED_PROXY_COUNT says how many
+# proxies add themselves to X-Forwarded-For (the client's address is read from it); without one
+# every login would seem to come from the proxy's address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "accounts.lockout.LoginLockoutHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# No start-up banner on every command (manage.py output stays what the command prints).
+AXES_VERBOSE = False
+LOGIN_TRUSTED_PROXY_COUNT = env.int("LOGIN_TRUSTED_PROXY_COUNT", default=0)
+if LOGIN_TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = LOGIN_TRUSTED_PROXY_COUNT
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -135,8 +181,9 @@ STORAGES = {
     },
 }
 
-# Attachments (tickets.Attachment): size and type limits.
+# Attachments (tickets.Attachment): size and type limits, per file and per message.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_MAX_TOTAL_BYTES = env.int("ATTACHMENT_MAX_TOTAL_BYTES", default=25 * 1024 * 1024)
 ATTACHMENT_ALLOWED_TYPES = env.list(
     "ATTACHMENT_ALLOWED_TYPES",
     default=[
@@ -152,11 +199,15 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
         "message/rfc822",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/octet-stream",
     ],
 )
+# Each type is read from the file's content (tickets/attachments.py), never from the upload's
+# claim; content of no known type (application/octet-stream) is refused even if listed here.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
+# A request body other than a file upload (JSON, a form): larger ones answer 413 unread.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2560 * 1024)
+# Django's page for a failed CSRF check, but the JSON error shape under /api/.
+CSRF_FAILURE_VIEW = "helpdesk.api.csrf_failure"
 
 # Email
 EMAIL_BACKEND = env.str(
@@ -205,7 +256,8 @@ CELERY_RESULT_EXPIRES = 3600
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Session + CSRF for agents' browsers; a CSRF failure answers the code `csrf_failed`.
+        "helpdesk.api.CsrfSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -260,6 +312,22 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4): the pages' own scripts and styles only, from this
+# site's static files; no inline script or style, no other origin, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF],
+        "style-src": [csp_constants.SELF],
+        "img-src": [csp_constants.SELF],
+        "font-src": [csp_constants.SELF],
+        "connect-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.NONE],
+        "form-action": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,
@@ -285,9 +353,10 @@ SLA_EXACT_CHECK_HORIZON_SECONDS = env.int("SLA_EXACT_CHECK_HORIZON_SECONDS", def
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
-# Plain http:// and private/loopback targets only where a developer asks (SSRF guard).
-WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
-WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=DEBUG)
+# Plain http:// and private/loopback targets only where an operator says so explicitly (SSRF
+# guard, webhooks/targets.py): DEBUG alone never relaxes it.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
 
 # Agent workspace: rows per queue page, and how long a personal-data reveal (Art. 14) stays open.
 WORKSPACE_PAGE_SIZE = env.int("WORKSPACE_PAGE_SIZE", default=50)

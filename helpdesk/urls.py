@@ -1,7 +1,8 @@
-"""URL wiring: the admin, auth, and each app's own URLs."""
+"""URL wiring: the admin, auth, and each app's own URLs.
 
-from django.conf import settings
-from django.conf.urls.static import static
+Uploaded files (MEDIA_ROOT) have no URL of their own, in DEBUG neither: attachments leave only
+through the views that check who may see their ticket (tickets/downloads.py)."""
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -20,6 +21,3 @@ urlpatterns = [
     path("api/", include("helpdesk.api")),
     path("", include("workspace.urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

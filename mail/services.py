@@ -31,6 +31,7 @@ from mail.models import InboundMail
 from mail.rendering import RenderedMail, format_jst, mail_render
 from notifications.services import outbox_enqueue
 from sla.models import Severity
+from tickets import attachments as attachment_rules
 from tickets import eligibility
 from tickets import services as ticket_services
 from tickets.events import event_record
@@ -340,23 +341,28 @@ def _inbound_finish(
 def _attachments_split(
     attachments: list[parsing.MailAttachment],
 ) -> tuple[list[ticket_services.AttachmentUpload], list[dict[str, str]]]:
-    """Attachments within the limits (settings.ATTACHMENT_MAX_BYTES / ALLOWED_TYPES) as
-    uploads, and the dropped ones with the reason."""
+    """The attachments the rules accept (`tickets.attachments`: type from content, size per
+    file and per message) as uploads, and the dropped ones with the reason: a refused file
+    never costs the customer the mail itself."""
+    verdicts = attachment_rules.judge_all(
+        [
+            (a.filename, a.content_type, a.content[: attachment_rules.SNIFF_BYTES], len(a.content))
+            for a in attachments
+        ]
+    )
     accepted: list[ticket_services.AttachmentUpload] = []
     dropped: list[dict[str, str]] = []
-    for attachment in attachments:
-        if len(attachment.content) > settings.ATTACHMENT_MAX_BYTES:
-            dropped.append({"filename": attachment.filename, "reason": "too_large"})
-        elif attachment.content_type not in settings.ATTACHMENT_ALLOWED_TYPES:
-            dropped.append({"filename": attachment.filename, "reason": "type_not_allowed"})
-        else:
-            accepted.append(
-                ticket_services.AttachmentUpload(
-                    filename=attachment.filename,
-                    content_type=attachment.content_type,
-                    content=ContentFile(attachment.content, name=attachment.filename),
-                )
+    for attachment, verdict in zip(attachments, verdicts, strict=True):
+        if verdict.problem is not None:
+            dropped.append({"filename": attachment.filename, "reason": verdict.problem})
+            continue
+        accepted.append(
+            ticket_services.AttachmentUpload(
+                filename=attachment.filename,
+                content_type=verdict.content_type,
+                content=ContentFile(attachment.content, name=attachment.filename),
             )
+        )
     return accepted, dropped
 
 
@@ -506,13 +512,12 @@ def _dropped_note(
     if not dropped:
         return
     limit_mb = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
+    reasons = {
+        "too_large": "サイズ超過 / too large",
+        "total_too_large": "合計サイズ超過 / total too large",
+    }
     lines = [
-        f"- {item['filename']}: "
-        + (
-            "サイズ超過 / too large"
-            if item["reason"] == "too_large"
-            else "種類 / type not accepted"
-        )
+        f"- {item['filename']}: {reasons.get(item['reason'], '種類 / type not accepted')}"
         for item in dropped
     ]
     ticket_services.message_add(
@@ -530,6 +535,7 @@ def _dropped_note(
             **_ticket_context(ticket),
             "dropped": dropped,
             "limit_mb": limit_mb,
+            "total_limit_mb": settings.ATTACHMENT_MAX_TOTAL_BYTES // (1024 * 1024),
             "allowed_types": settings.ATTACHMENT_ALLOWED_TYPES,
         },
         purpose=f"dropped{inbound.pk}",

@@ -5,6 +5,8 @@ The ticket list stays fast with 100,000+ tickets: every related column is joined
 the exact COUNT over unfiltered tables where it would be slow."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -93,10 +95,26 @@ class MessageAdmin(SimpleHistoryAdmin):
 
 @admin.register(Attachment)
 class AttachmentAdmin(SimpleHistoryAdmin):
+    """Files are read here, never uploaded (every file comes through a message, where its type
+    is read from its content), and the file links to the workspace's download view, which
+    checks who may see the ticket: no /media/ URL exists."""
+
     list_display = ("filename", "content_type", "size", "message", "created_at")
     search_fields = ("filename", "message__ticket__number")
     list_select_related = ("message__ticket",)
     raw_id_fields = ("message",)
+    fields = ("message", "download", "filename", "content_type", "size", "created_at")
+    readonly_fields = ("download", "content_type", "size", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("ファイル"))
+    def download(self, attachment: Attachment) -> str:
+        url = reverse(
+            "workspace:attachment", args=[attachment.message.ticket.number, attachment.pk]
+        )
+        return format_html('<a href="{}">{}</a>', url, attachment.filename)
 
 
 @admin.register(TicketEvent)

@@ -8,9 +8,8 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,6 +19,7 @@ from contracts.selectors import contract_for
 from sla import escalation
 from sla import services as sla_services
 from sla.deadlines import SlaState
+from tickets import attachments as attachment_rules
 from tickets import eligibility
 from tickets.events import event_record
 from tickets.exceptions import (
@@ -86,16 +86,33 @@ def attachment_filename(name: str, *, max_chars: int = 100, max_bytes: int = 200
     return (stem or "attachment") + ext
 
 
-def attachments_check(uploads: Sequence[AttachmentUpload]) -> None:
-    """Size and type limits (settings.ATTACHMENT_MAX_BYTES / ATTACHMENT_ALLOWED_TYPES)."""
-    problems: list[str] = []
-    for upload in uploads:
-        if upload.content.size > settings.ATTACHMENT_MAX_BYTES:
-            problems.append(f"{upload.filename}: too_large")
-        elif upload.content_type not in settings.ATTACHMENT_ALLOWED_TYPES:
-            problems.append(f"{upload.filename}: type_not_allowed")
-    if problems:
-        raise AttachmentRejected(fields={"attachments": problems})
+def attachments_check(uploads: Sequence[AttachmentUpload]) -> list[AttachmentUpload]:
+    """The uploads with their type read from their content (`tickets.attachments`), or
+    AttachmentRejected naming each file refused and why: a type not accepted, a file over
+    ATTACHMENT_MAX_BYTES, or the message's files together over ATTACHMENT_MAX_TOTAL_BYTES."""
+    verdicts = attachment_rules.judge_all(
+        [
+            (
+                upload.filename,
+                upload.content_type,
+                attachment_rules.file_head(upload.content),
+                upload.content.size,
+            )
+            for upload in uploads
+        ]
+    )
+    refused = [verdict for verdict in verdicts if verdict.problem is not None]
+    if refused:
+        japanese, english = attachment_rules.problem_texts(refused)
+        raise AttachmentRejected(
+            f"添付ファイルを受け付けられません: {japanese}。",
+            f"Attachments refused: {english}.",
+            fields={"attachments": [f"{v.filename}: {v.problem}" for v in refused]},
+        )
+    return [
+        replace(upload, content_type=verdict.content_type)
+        for upload, verdict in zip(uploads, verdicts, strict=True)
+    ]
 
 
 @transaction.atomic
@@ -465,8 +482,7 @@ def message_add(
     - a reply that requests information or logs moves the ticket to waiting_on_customer
       (Art. 3.4), and the customer's answer moves it back to in_progress;
     - the first agent reply moves a new ticket to in_progress."""
-    uploads = list(attachments)
-    attachments_check(uploads)
+    uploads = attachments_check(list(attachments))
     if not body.strip():
         raise ReasonRequired(
             "本文を入力してください。",

@@ -12,9 +12,15 @@ A receiver recomputes the signature and refuses timestamps older than a few minu
 (`signature_verify`). Any answer other than 2xx, a timeout or a network error raises
 `DeliveryError`, and the dispatcher retries with backoff; redirects are not followed.
 
-Private networks are refused twice: by name before the request (`url_problem`, a clear error),
-and by the address the socket actually connected to, so a host name that resolves to a public
-address for the check and to 127.0.0.1 for the connection (DNS rebinding) reaches nothing.
+Private networks are refused three times (the rules: `webhooks.targets`): at registration, by
+name before the request (`url_problem`, a clear error), and by the address the socket actually
+connected to, so a host name that resolves to a public address for the check and to 127.0.0.1
+for the connection (DNS rebinding) reaches nothing.
+
+What a reseller reads of a failed attempt (`last_error` in its delivery list) is the HTTP status
+the receiver answered, or "connection_failed" for every network failure alike: refused, reset,
+timed out, unreachable or a TLS failure read the same, so the list cannot be used to tell open
+ports from closed or filtered ones. The detail goes to the server's log for the operators.
 """
 
 from __future__ import annotations
@@ -22,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
-import ipaddress
 import json
 import logging
 import socket
@@ -30,13 +35,15 @@ import time
 import urllib.error
 import urllib.request
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 
 from notifications.delivery import DeliveryError
 from webhooks.models import Webhook, WebhookDelivery
 from webhooks.services import delivery_record_attempt
+from webhooks.targets import address_refused, url_problem
+
+__all__ = ["deliver", "signature", "signature_verify", "url_problem"]
 
 logger = logging.getLogger(__name__)
 Outcome = WebhookDelivery.Outcome
@@ -63,55 +70,6 @@ def signature_verify(
     return hmac.compare_digest(signature(secret=secret, timestamp=moment, body=body), header)
 
 
-def _address_refused(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_multicast
-        or ip.is_unspecified
-        # Shared address space (100.64.0.0/10) is neither private nor global: some clouds
-        # serve instance metadata there (100.100.100.200).
-        or not ip.is_global
-    )
-
-
-def url_problem(url: str, *, resolve: bool = False) -> str | None:
-    """Why a reseller's URL may not receive webhooks, or None. Plain http and addresses inside
-    private networks (the desk's own servers, cloud metadata) only where settings allow."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return "invalid_url"
-    allowed = ("https", "http") if settings.WEBHOOK_ALLOW_HTTP else ("https",)
-    if parts.scheme not in allowed:
-        return "https_required"
-    if not host:
-        return "invalid_url"
-    if parts.username or parts.password:
-        return "credentials_in_url"
-    if settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS:
-        return None
-    try:
-        addresses = [str(ipaddress.ip_address(host))]
-    except ValueError:
-        if host.lower() == "localhost" or host.lower().endswith(".localhost"):
-            return "private_address"
-        if not resolve:
-            return None
-        try:
-            addresses = [info[4][0] for info in socket.getaddrinfo(host, None)]
-        except (OSError, UnicodeError):
-            return "unresolvable_host"
-    if any(_address_refused(address) for address in addresses):
-        return "private_address"
-    return None
-
-
 class PrivateAddressRefused(OSError):
     """The connection reached an address inside a private network."""
 
@@ -122,7 +80,7 @@ def _connect_checked(address: tuple[str, int], *args: Any, **kwargs: Any) -> soc
     sock = socket.create_connection(address, *args, **kwargs)
     if not settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS:
         peer = str(sock.getpeername()[0])
-        if _address_refused(peer.split("%", 1)[0]):
+        if address_refused(peer):
             sock.close()
             raise PrivateAddressRefused(f"private_address: {peer}")
     return sock
@@ -176,7 +134,7 @@ def deliver(payload: dict[str, Any]) -> None:
             delivery_uuid=delivery_uuid, outcome=Outcome.SKIPPED, error="webhook_inactive"
         )
         return
-    problem = url_problem(webhook.url, resolve=True)
+    problem = url_problem(webhook.url, resolve_name=True)
     if problem is None and not webhook.secret_readable:
         logger.error(
             "webhook %s: its secret cannot be decrypted with the configured keys", webhook.pk
@@ -212,12 +170,12 @@ def deliver(payload: dict[str, Any]) -> None:
         status = error.code
     except (urllib.error.URLError, OSError, ValueError) as error:
         refused = isinstance(getattr(error, "reason", error), PrivateAddressRefused)
+        problem = "private_address" if refused else "connection_failed"
+        logger.info("webhook %s: %s (%s: %s)", webhook.pk, problem, type(error).__name__, error)
         delivery_record_attempt(
-            delivery_uuid=delivery_uuid,
-            outcome=Outcome.FAILED_ATTEMPT,
-            error="private_address" if refused else f"{type(error).__name__}: {error}",
+            delivery_uuid=delivery_uuid, outcome=Outcome.FAILED_ATTEMPT, error=problem
         )
-        raise DeliveryError(f"webhook {webhook.pk}: {error}") from error
+        raise DeliveryError(f"webhook {webhook.pk}: {problem}") from error
     if 200 <= status < 300:
         delivery_record_attempt(
             delivery_uuid=delivery_uuid, outcome=Outcome.DELIVERED, response_status=status

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 from simple_history.models import HistoricalRecords
 
+from webhooks.targets import validate_webhook_url
+
 
 class WebhookEvent(models.TextChoices):
     """The ticket events a reseller can subscribe to (TicketEvent kinds, named for clients)."""
@@ -34,7 +36,8 @@ class Webhook(models.Model):
         on_delete=models.CASCADE,
         related_name="webhooks",
     )
-    url = models.URLField(_("送信先 URL"), max_length=500)
+    # Registration refuses targets inside private networks (the API and the admin alike).
+    url = models.URLField(_("送信先 URL"), max_length=500, validators=[validate_webhook_url])
     # The shared key of the HMAC signature: write-only in the API, shown only as a hint, and
     # encrypted at rest (the key comes from the environment, never from the database).
     secret = EncryptedCharField(_("署名用シークレット"), max_length=200)

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from contracts.models import Customer
 from helpdesk.exceptions import DomainError
 from microsoft.service_requests import escalation_topics, ticket_escalate
 from tickets import services as ticket_services
+from tickets.downloads import attachment_response
 from tickets.models import Attachment, Channel, Message, Status, Ticket
 from tickets.selectors import ticket_sla_state, user_is_subcontractor
 from tickets.workflow import allowed_targets
@@ -197,12 +198,7 @@ def attachment_download(request: HttpRequest, number: str, attachment_id: int) -
     attachment = get_object_or_404(
         Attachment.objects.select_related("message"), pk=attachment_id, message__ticket=ticket
     )
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-    )
+    return attachment_response(attachment)
 
 
 def _reply(request, ticket, form) -> str:

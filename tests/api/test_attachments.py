@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests import files
 from tests.factories import TicketFactory
 from tickets.models import Message
 from tickets.services import AttachmentUpload, message_add
@@ -64,14 +65,14 @@ def test_the_desks_reply_file_is_downloaded_from_the_threads_url(client_a, world
 
 def test_a_file_the_reseller_posted_comes_back_with_its_url(client_a, world_a):
     url = f"/api/v1/tickets/{world_a.ticket.number}/messages/"
-    upload = SimpleUploadedFile("screen.png", b"\x89PNG\r\n\x1a\n", content_type="image/png")
+    upload = SimpleUploadedFile("screen.png", files.png(), content_type="image/png")
 
     created = client_a.post(url, {"body": "画面を添付します。", "attachments": [upload]})
 
     assert created.status_code == 201, created.content
     (attachment,) = created.json()["attachments"]
     response, body = _download(client_a, attachment["url"])
-    assert (response.status_code, body) == (200, b"\x89PNG\r\n\x1a\n")
+    assert (response.status_code, body) == (200, files.png())
 
 
 def test_an_accept_header_the_file_suits_is_not_refused(client_a, world_a, agent):

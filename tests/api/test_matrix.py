@@ -308,9 +308,9 @@ def test_agent_write_without_csrf_token_is_refused_and_changes_nothing(agent, wo
     # when it patches a ticket
     response = client.patch(_ticket(worlds), {"subject": "CSRF なし"}, format="json")
 
-    # then 403 in the one shape, and nothing changed
+    # then 403 in the one shape, with its own code, and nothing changed
     assert response.status_code == 403
-    assert response.json()["code"] == "permission_denied"
+    assert response.json()["code"] == "csrf_failed"
     assert snapshot(worlds) == before
 
 

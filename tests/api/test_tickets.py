@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from contracts.models import Subscription
+from tests import files
 from tests.factories import ContactFactory, TicketFactory
 from tickets import services
 from tickets.models import Message, Status, Ticket, TicketEvent
@@ -567,7 +568,7 @@ def test_a_refused_attachment_saves_nothing(client_a, world_a):
         {
             "body": "実行ファイル",
             "attachments": [
-                SimpleUploadedFile("x.exe", b"MZ", content_type="application/x-msdownload")
+                SimpleUploadedFile("x.exe", files.EXE, content_type="application/x-msdownload")
             ],
         },
         format="multipart",

@@ -27,6 +27,7 @@ from tickets.api.serializers import (
     TicketSerializer,
     TicketUpdateSerializer,
 )
+from tickets.downloads import attachment_response
 from tickets.models import Channel
 from tickets.selectors import attachments_public, messages_public, user_is_subcontractor
 
@@ -221,14 +222,10 @@ class TicketAttachmentDownloadView(generics.GenericAPIView):
 
     @extend_schema(
         responses={(200, "*/*"): OpenApiTypes.BINARY},
-        description="Download one attachment (Content-Disposition: attachment).",
+        description="Download one attachment: `Content-Disposition: attachment`, except PNG, "
+        "JPEG and GIF images (inline); the type is the one read from the file's content.",
     )
     def get(self, request, number: str, attachment_id: int) -> FileResponse:
         ticket = get_object_or_404(tickets_for_api(user=request.user), number=number)
         attachment = get_object_or_404(attachments_public(ticket=ticket), pk=attachment_id)
-        return FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.filename,
-            content_type=attachment.content_type,
-        )
+        return attachment_response(attachment)

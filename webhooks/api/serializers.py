@@ -6,7 +6,6 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from webhooks.delivery import url_problem
 from webhooks.models import Webhook, WebhookDelivery, WebhookEvent
 
 
@@ -28,12 +27,6 @@ class WebhookSerializer(serializers.ModelSerializer):
         model = Webhook
         fields = ["id", "url", "secret", "secret_hint", "events", "is_active", "created_at"]
         read_only_fields = ["id", "created_at"]
-
-    def validate_url(self, value: str) -> str:
-        problem = url_problem(value)
-        if problem is not None:
-            raise serializers.ValidationError(problem, code=problem)
-        return value
 
     def validate_events(self, value: list[str]) -> list[str]:
         return sorted(set(value))

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('notifications', '0002_default_schedules'),
         ('tickets', '0003_sweep_indexes_open_tickets_only'),
-        ('webhooks', '0002_secret_encrypted_at_rest'),
+        ('webhooks', '0003_url_target_checked_at_registration'),
     ]
 
     operations = [
