@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from microsoft import selectors
@@ -45,3 +48,13 @@ def incident_panel(context, ticket):
 @register.inclusion_tag("microsoft/_incident_suggestions.html")
 def incident_suggestions(customer):
     return {"incidents": list(incidents_active_for(customer=customer).order_by("-start_at"))}
+
+
+@register.filter
+def iso_jst(value: str) -> str:
+    """A stored ISO 8601 instant (Microsoft's posts) shown in Japan time."""
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value or "—"
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M JST")

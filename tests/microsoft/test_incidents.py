@@ -135,6 +135,7 @@ def test_the_incident_page_lists_tickets_customers_and_sla_states(
         assert ticket.number in page
     assert "顧客一" in page and "顧客二" in page
     assert 'data-sla-state="running"' in page
+    assert "2026-11-25 09:40 JST" in page  # Microsoft's post, in Japan time
     assert 'data-sla-state="no_commitment"' in page
 
 
