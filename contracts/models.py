@@ -32,6 +32,16 @@ class Reseller(models.Model):
     status = models.CharField(
         _("状態"), max_length=20, choices=Status.choices, default=Status.ACTIVE
     )
+    # Partner Center's indirect model names a customer's reseller by this ID
+    # (associatedPartnerId, a subscription's partnerId): the Microsoft sync maps by it.
+    partner_center_id = models.CharField(
+        _("Partner Center ID（MPN ID）"),
+        max_length=40,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("Partner Center の同期で顧客をこのリセラーに割り当てるための ID"),
+    )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     history = HistoricalRecords()
 
@@ -49,6 +59,8 @@ class DelegatedAccess(models.TextChoices):
 
     ACTIVE = "active", _("有効")
     REVOKED = "revoked", _("取り消し済み")
+    # No relationship in force holds the roles support needs (expired, roles missing, none).
+    LAPSED = "lapsed", _("失効")
     UNKNOWN = "unknown", _("不明")
 
 

@@ -14,7 +14,15 @@ from contracts.exceptions import (
     MaskedValue,
     VerificationNotApplicable,
 )
-from contracts.models import Contact, Customer, SupportContract, VerificationMethod
+from contracts.models import (
+    Contact,
+    Customer,
+    Product,
+    Reseller,
+    Subscription,
+    SupportContract,
+    VerificationMethod,
+)
 
 _FAR_FUTURE = datetime.date(9999, 12, 31)
 
@@ -179,3 +187,116 @@ def contact_verify_global_admin(
     contact.global_admin_verification_note = note.strip()
     _contact_save(contact, actor)
     return contact
+
+
+# --- customers, products and subscriptions (written by the Microsoft sync and the admin) -------
+
+_CUSTOMER_SYNCED = (
+    "name",
+    "primary_domain",
+    "domains",
+    "delegated_access",
+    "delegated_access_changed_at",
+    "delegated_access_changed_by",
+    "gdap_expires_on",
+    "gdap_roles",
+    "gdap_holder",
+)
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    reseller: Reseller,
+    name: str,
+    tenant_id,
+    primary_domain: str,
+    domains: list[str] | None = None,
+    actor=None,
+) -> Customer:
+    customer = Customer(
+        reseller=reseller,
+        name=name,
+        tenant_id=tenant_id,
+        primary_domain=primary_domain,
+        domains=list(domains or []),
+    )
+    customer._history_user = actor
+    customer.save()
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, actor=None, **changes: object) -> Customer:
+    """Change what Microsoft is the source of (name, domains, delegated access). The
+    reseller, the contracts and the contacts are never changed here."""
+    unknown = set(changes) - set(_CUSTOMER_SYNCED)
+    if unknown:
+        raise TypeError(f"customer_update cannot change {sorted(unknown)}")
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    for name, value in changes.items():
+        setattr(customer, name, value)
+    customer._history_user = actor
+    customer.save()
+    return customer
+
+
+@transaction.atomic
+def product_create(
+    *,
+    sku: str,
+    name: str,
+    family: str,
+    support_included: bool,
+    support_scope: str,
+    actor=None,
+) -> Product:
+    product = Product(
+        sku=sku,
+        name=name,
+        family=family,
+        support_included=support_included,
+        support_scope=support_scope,
+    )
+    product._history_user = actor
+    product.save()
+    return product
+
+
+_SUBSCRIPTION_FIELDS = (
+    "product",
+    "quantity",
+    "ordered_at",
+    "available_at",
+    "status",
+    "ended_at",
+    "end_reason",
+)
+
+
+@transaction.atomic
+def subscription_save(
+    *,
+    subscription: Subscription | None = None,
+    customer: Customer | None = None,
+    actor=None,
+    **fields: object,
+) -> Subscription:
+    """Create a subscription of `customer`, or change one. Art. 5.1 / 7: an active one has
+    become available; an ended one says when and why; a live one says neither (the
+    database checks both)."""
+    unknown = set(fields) - set(_SUBSCRIPTION_FIELDS)
+    if unknown:
+        raise TypeError(f"subscription_save cannot change {sorted(unknown)}")
+    if subscription is None:
+        subscription = Subscription(customer=customer)
+    else:
+        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    for name, value in fields.items():
+        setattr(subscription, name, value)
+    if subscription.status != Subscription.Status.ENDED:
+        subscription.ended_at = None
+        subscription.end_reason = ""
+    subscription._history_user = actor
+    subscription.save()
+    return subscription

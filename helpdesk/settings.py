@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "webhooks",
     "workspace",
     "mail",
+    "microsoft",
 ]
 
 MIDDLEWARE = [
@@ -416,6 +417,36 @@ MAIL_DNS_SERVERS = env.list("MAIL_DNS_SERVERS", default=[])
 MAIL_DNS_TIMEOUT = env.float("MAIL_DNS_TIMEOUT", default=5.0)
 TICKET_EVENT_SUBSCRIBERS += ["mail.services.on_ticket_event"]
 
+# Microsoft (microsoft/): Partner Center and Graph, reached with the distributor's own app
+# registration. Without MICROSOFT_TENANT_ID / CLIENT_ID / CLIENT_SECRET nothing is called and
+# the product runs on what is typed in. The base URLs point tests and staging at a fake.
+MICROSOFT_TENANT_ID = env.str("MICROSOFT_TENANT_ID", default="")
+MICROSOFT_CLIENT_ID = env.str("MICROSOFT_CLIENT_ID", default="")
+MICROSOFT_CLIENT_SECRET = env.str("MICROSOFT_CLIENT_SECRET", default="")
+MICROSOFT_LOGIN_BASE_URL = env.str(
+    "MICROSOFT_LOGIN_BASE_URL", default="https://login.microsoftonline.com"
+)
+PARTNER_CENTER_BASE_URL = env.str(
+    "PARTNER_CENTER_BASE_URL", default="https://api.partnercenter.microsoft.com"
+)
+GRAPH_BASE_URL = env.str("GRAPH_BASE_URL", default="https://graph.microsoft.com/v1.0")
+# Each call: its timeout, how often a 429 / 5xx / network error is retried, and the longest
+# wait a Retry-After may impose (a longer one is cut to this).
+MICROSOFT_TIMEOUT_SECONDS = env.float("MICROSOFT_TIMEOUT_SECONDS", default=30.0)
+MICROSOFT_MAX_RETRIES = env.int("MICROSOFT_MAX_RETRIES", default=4)
+MICROSOFT_RETRY_MAX_WAIT_SECONDS = env.float("MICROSOFT_RETRY_MAX_WAIT_SECONDS", default=120.0)
+# Partner Center webhook events (POST /microsoft/partner-center/events): the signing
+# certificate is taken only from these locations, must chain to these roots (a PEM file;
+# default: the public roots of certifi) and name this organisation (microsoft/signature.py).
+PARTNER_CENTER_WEBHOOK_CERTIFICATE_URLS = env.list(
+    "PARTNER_CENTER_WEBHOOK_CERTIFICATE_URLS",
+    default=["https://3psostorageacct.blob.core.windows.net/cert/"],
+)
+PARTNER_CENTER_WEBHOOK_CA_FILE = env.str("PARTNER_CENTER_WEBHOOK_CA_FILE", default="")
+PARTNER_CENTER_WEBHOOK_CERTIFICATE_ORGANIZATION = env.str(
+    "PARTNER_CENTER_WEBHOOK_CERTIFICATE_ORGANIZATION", default="Microsoft Corporation"
+)
+
 # Every periodic task, in this one place. Beat (django-celery-beat's DatabaseScheduler) writes
 # them into the database when it starts, where admins see them (admin → Periodic tasks) and may
 # disable one (it stays disabled); the intervals are the settings below, which beat reapplies at
@@ -425,6 +456,17 @@ SLA_SWEEP_SECONDS = env.int("SLA_SWEEP_SECONDS", default=60)
 OUTBOX_DISPATCH_SECONDS = env.int("OUTBOX_DISPATCH_SECONDS", default=30)
 MAILBOX_POLL_SECONDS = env.int("MAILBOX_POLL_SECONDS", default=60)
 MAIL_REMINDER_SWEEP_SECONDS = env.int("MAIL_REMINDER_SWEEP_SECONDS", default=900)
+# Microsoft: the periodic pulls (they do nothing without the MICROSOFT_* credentials). The
+# Partner Center pull stays even with its webhooks: events can arrive late or not at all.
+PARTNER_CENTER_SYNC_SECONDS = env.int("PARTNER_CENTER_SYNC_SECONDS", default=3600)
+GDAP_SYNC_SECONDS = env.int("GDAP_SYNC_SECONDS", default=3600)
+SERVICE_REQUEST_POLL_SECONDS = env.int("SERVICE_REQUEST_POLL_SECONDS", default=300)
+SERVICE_HEALTH_POLL_SECONDS = env.int("SERVICE_HEALTH_POLL_SECONDS", default=300)
+# GDAP (Art. 4.1): the Entra role template IDs a relationship must hold for access to count as
+# in force (default: Service Support, User and License Administrator, microsoft/roles.py), and
+# how many days before an end without auto-extend the desk and the reseller are warned.
+GDAP_REQUIRED_ROLES = env.list("GDAP_REQUIRED_ROLES", default=[])
+GDAP_WARNING_DAYS = [int(days) for days in env.list("GDAP_WARNING_DAYS", default=["30", "7"])]
 
 
 def _every(seconds: int) -> dict[str, object]:
@@ -450,5 +492,21 @@ CELERY_BEAT_SCHEDULE = {
     "メール: お客様回答待ちのリマインダー（15分）": {
         "task": "mail.tasks.waiting_reminders_send",
         **_every(MAIL_REMINDER_SWEEP_SECONDS),
+    },
+    "Microsoft: Partner Center の顧客・サブスクリプション（毎時）": {
+        "task": "microsoft.tasks.partner_center_sync_all",
+        **_every(PARTNER_CENTER_SYNC_SECONDS),
+    },
+    "Microsoft: GDAP と委任アクセス（毎時）": {
+        "task": "microsoft.tasks.gdap_sync_all",
+        **_every(GDAP_SYNC_SECONDS),
+    },
+    "Microsoft: サービス リクエストの状態とメモ（5分）": {
+        "task": "microsoft.tasks.service_requests_poll_all",
+        **_every(SERVICE_REQUEST_POLL_SECONDS),
+    },
+    "Microsoft: Microsoft 365 のサービス正常性（5分）": {
+        "task": "microsoft.tasks.service_health_sync_all",
+        **_every(SERVICE_HEALTH_POLL_SECONDS),
     },
 }

@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("notifications/", include("notifications.urls")),
     path("mail/", include("mail.urls")),
+    path("microsoft/", include("microsoft.urls")),
+    path("incidents/", include("microsoft.incident_urls")),
     # The reseller REST API (/api/v1/), its OpenAPI schema and Swagger UI: helpdesk/api.py.
     path("api/", include("helpdesk.api")),
     path("", include("workspace.urls")),

@@ -90,6 +90,10 @@ PRODUCTS = [
     ),
 ]
 
+# The demo resellers' Partner Center (MPN) IDs: the fake Microsoft of the README maps its
+# customers to them (python -m tests.microsoft.fake).
+PARTNER_CENTER_IDS = {"demo-a": "5100001", "demo-b": "5100002"}
+
 # reseller code, name, customers: (name, domain, plan, tenant uuid suffix, own contract?)
 RESELLERS = [
     (
@@ -177,7 +181,10 @@ def _customers(now: datetime.datetime) -> list[Customer]:
         )
     customers = []
     for code, reseller_name, customer_rows in RESELLERS:
-        reseller, _ = Reseller.objects.get_or_create(code=code, defaults={"name": reseller_name})
+        reseller, _ = Reseller.objects.get_or_create(
+            code=code,
+            defaults={"name": reseller_name, "partner_center_id": PARTNER_CENTER_IDS.get(code)},
+        )
         _contact(
             reseller=reseller,
             email=f"admin@{code}.example.jp",

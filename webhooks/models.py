@@ -8,6 +8,7 @@ import binascii
 import uuid
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 from simple_history.models import HistoricalRecords
@@ -23,6 +24,9 @@ class WebhookEvent(models.TextChoices):
     TICKET_STATUS_CHANGED = "ticket.status_changed", _("状態変更")
     TICKET_BREACHED = "ticket.breached", _("期限超過")
     TICKET_MESSAGE_ADDED = "ticket.message_added", _("メッセージ追加")
+    # Not a ticket's: the distributor's delegated (GDAP) access to a customer ends soon
+    # without auto-extend (Art. 4.1), sent N days before (GDAP_WARNING_DAYS).
+    CUSTOMER_GDAP_EXPIRING = "customer.gdap_expiring", _("GDAP の期限切れが近い")
 
 
 class Webhook(models.Model):
@@ -103,7 +107,9 @@ class WebhookDelivery(models.Model):
         related_name="+",
     )
     event = models.CharField(_("イベント"), max_length=40, choices=WebhookEvent.choices)
-    ticket_event_id = models.BigIntegerField(_("チケットイベント ID"))
+    # The ticket event it carries; a customer event (no ticket) has `event_key` instead.
+    ticket_event_id = models.BigIntegerField(_("チケットイベント ID"), null=True, blank=True)
+    event_key = models.CharField(_("イベントキー"), max_length=200, null=True, blank=True)
     outcome = models.CharField(
         _("結果"), max_length=20, choices=Outcome.choices, default=Outcome.PENDING
     )
@@ -122,6 +128,12 @@ class WebhookDelivery(models.Model):
             # One delivery per webhook and ticket event, however often the event fans out.
             models.UniqueConstraint(
                 fields=["webhook", "ticket_event_id"], name="webhook_delivery_once"
+            ),
+            # The same for events that are not a ticket's.
+            models.UniqueConstraint(
+                fields=["webhook", "event_key"],
+                condition=Q(event_key__isnull=False),
+                name="webhook_delivery_event_once",
             ),
         ]
         indexes = [

@@ -164,6 +164,39 @@ def _deliveries_for(
     return deliveries
 
 
+def webhook_deliveries_enqueue_for_reseller(
+    *, reseller_id: int, event: str, key: str, data: dict[str, Any]
+) -> list[WebhookDelivery]:
+    """An event that is not a ticket's (a customer's GDAP access ending): one delivery and one
+    outbox row per active webhook of the reseller that subscribes to it; `key` names the
+    event, so a repeated call queues nothing more. Call inside the transaction of the change."""
+    deliveries: list[WebhookDelivery] = []
+    for webhook in Webhook.objects.filter(reseller_id=reseller_id, is_active=True):
+        if event not in webhook.events:
+            continue
+        delivery, created = WebhookDelivery.objects.get_or_create(
+            webhook=webhook, event_key=key, defaults={"event": event}
+        )
+        if not created:
+            continue
+        body = {
+            "id": str(delivery.uuid),
+            "event": event,
+            "occurred_at": _iso(timezone.now()),
+            "ticket": None,
+            "data": data,
+        }
+        outbox, _ = outbox_enqueue(
+            channel=OutboxMessage.Channel.WEBHOOK,
+            dedup_key=f"webhook:{webhook.pk}:key:{key}"[:200],
+            payload={"webhook_id": webhook.pk, "delivery": str(delivery.uuid), "body": body},
+        )
+        delivery.outbox = outbox
+        delivery.save(update_fields=["outbox"])
+        deliveries.append(delivery)
+    return deliveries
+
+
 @transaction.atomic
 def webhook_create(
     *,

@@ -140,7 +140,47 @@ class AssignForm(forms.Form):
 
 
 class MicrosoftForm(forms.Form):
-    case_number = forms.CharField(label=_("Microsoft ケース番号"), max_length=40)
+    """Wait on Microsoft with a case or service request number; when Partner Center is
+    connected (`topics` given), or with a new service request created from the ticket."""
+
+    mode = forms.ChoiceField(
+        label=_("方法"),
+        choices=[
+            ("link", _("既存のサービス リクエスト（ケース番号）を関連付ける")),
+            ("create", _("Partner Center でサービス リクエストを作成する")),
+        ],
+        initial="link",
+        widget=forms.RadioSelect,
+    )
+    case_number = forms.CharField(label=_("Microsoft ケース番号"), max_length=40, required=False)
+    title = forms.CharField(label=_("件名（Microsoft 向け）"), max_length=255, required=False)
+    description = forms.CharField(
+        label=_("詳細（Microsoft 向け）"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        help_text=_("顧客名・テナント ID・チケット番号は自動で先頭に付きます。"),
+    )
+    support_topic = forms.ChoiceField(label=_("サポート トピック"), required=False, choices=_EMPTY)
+
+    def __init__(self, *args, topics=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if topics is None:
+            for name in ("mode", "title", "description", "support_topic"):
+                del self.fields[name]
+            self.fields["case_number"].required = True
+        else:
+            self.fields["support_topic"].choices = _EMPTY + [(t.topic_id, t.name) for t in topics]
+
+    def clean(self):
+        cleaned = super().clean()
+        mode = cleaned.get("mode", "link")
+        required = (
+            ("title", "description", "support_topic") if mode == "create" else ("case_number",)
+        )
+        for name in required:
+            if not (cleaned.get(name) or "").strip():
+                self.add_error(name, forms.Field.default_error_messages["required"])
+        return cleaned
 
 
 class RefuseForm(forms.Form):

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import AGENT_ROLES, Role
 from contracts.models import Customer
 from helpdesk.exceptions import DomainError
+from microsoft.service_requests import escalation_topics, ticket_escalate
 from tickets import services as ticket_services
 from tickets.downloads import attachment_response
 from tickets.models import Attachment, Channel, Message, Status, Ticket
@@ -136,7 +137,9 @@ def _ticket_forms(request: HttpRequest, ticket: Ticket) -> dict[str, forms.Form]
             prefix="assign", agents=agents, initial={"assignee": ticket.assignee_id}
         ),
         "microsoft": MicrosoftForm(
-            prefix="microsoft", initial={"case_number": ticket.microsoft_case_number}
+            prefix="microsoft",
+            topics=escalation_topics(),
+            initial={"case_number": ticket.microsoft_case_number, "title": ticket.subject},
         ),
         "refuse": RefuseForm(prefix="refuse"),
         "reveal": RevealForm(prefix="reveal"),
@@ -260,9 +263,18 @@ def _take(request, ticket, form) -> str:
 
 
 def _microsoft(request, ticket, form) -> str:
-    ticket_services.ticket_wait_on_microsoft(
-        ticket=ticket, case_number=form.cleaned_data["case_number"], actor=request.user
+    data = form.cleaned_data
+    ticket_escalate(
+        ticket=ticket,
+        mode=data.get("mode") or "link",
+        case_number=data.get("case_number") or "",
+        title=data.get("title") or "",
+        description=data.get("description") or "",
+        topic_id=data.get("support_topic") or "",
+        actor=request.user,
     )
+    if data.get("mode") == "create":
+        return _("Partner Center にサービス リクエストを作成し、Microsoft 回答待ちにしました。")
     return _("Microsoft 回答待ちにしました。")
 
 
@@ -334,6 +346,8 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
         if user_is_subcontractor(request.user):
             raise PermissionDenied
         form = AssignForm(request.POST, prefix=action, agents=selectors.agents_all())
+    elif form_class is MicrosoftForm:
+        form = MicrosoftForm(request.POST, prefix=action, topics=escalation_topics())
     else:
         form = form_class(request.POST, request.FILES, prefix=action)
     if not form.is_valid():

@@ -176,6 +176,10 @@ def test_beat_writes_the_schedules_of_the_settings_into_the_database_and_keeps_a
         "notifications.tasks.outbox_dispatch": (30, "seconds", 25, True),
         "mail.tasks.mailbox_poll": (60, "seconds", 55, False),
         "mail.tasks.waiting_reminders_send": (900, "seconds", 895, True),
+        "microsoft.tasks.partner_center_sync_all": (3600, "seconds", 3595, True),
+        "microsoft.tasks.gdap_sync_all": (3600, "seconds", 3595, True),
+        "microsoft.tasks.service_requests_poll_all": (300, "seconds", 295, True),
+        "microsoft.tasks.service_health_sync_all": (300, "seconds", 295, True),
     }
     assert set(settings.CELERY_BEAT_SCHEDULE) == set(
         PeriodicTask.objects.exclude(name="celery.backend_cleanup").values_list("name", flat=True)
