@@ -25,6 +25,8 @@ from sla.models import NationalHoliday
 
 HEADER = ("国民の祝日・休日月日", "国民の祝日・休日名称")
 _DATE = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
+
+
 def _name_max_length() -> int:
     field = NationalHoliday._meta.get_field("name")
     assert isinstance(field, CharField) and field.max_length is not None

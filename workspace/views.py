@@ -193,9 +193,7 @@ def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @workspace_required
-def attachment_download(
-    request: HttpRequest, number: str, attachment_id: int
-) -> HttpResponseBase:
+def attachment_download(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
     """Attachments are served only through the ticket they belong to, to those who see it."""
     ticket = selectors.ticket_for_user(user=request.user, number=number)
     attachment = get_object_or_404(
