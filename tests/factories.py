@@ -55,10 +55,10 @@ class UserFactory(ModelFactory[User]):
     password = factory.django.Password("pw-for-tests-123")
 
     @factory.post_generation
-    def roles(self, create: bool, extracted, **kwargs) -> None:
+    def roles(user: User, create: bool, extracted, **kwargs) -> None:
         if create and extracted:
             for role in extracted:
-                self.groups.add(Group.objects.get_or_create(name=role)[0])
+                user.groups.add(Group.objects.get_or_create(name=role)[0])
 
 
 class OrganisationFactory(ModelFactory[Organisation]):
