@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from email.utils import make_msgid, parseaddr
 from functools import partial
 from time import monotonic
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -47,7 +48,10 @@ logger = logging.getLogger(__name__)
 Kind = TicketEvent.Kind
 Audience = EscalationRule.Audience
 
-AUDIENCE_ROLES = {Audience.SUPERVISORS: Role.SUPERVISOR, Audience.MANAGERS: Role.MANAGER}
+AUDIENCE_ROLES: dict[str, str] = {
+    Audience.SUPERVISORS: Role.SUPERVISOR,
+    Audience.MANAGERS: Role.MANAGER,
+}
 
 BREACHED_HEADLINE = _("初回応答期限を超過しました")
 AT_RISK_HEADLINE = _("初回応答期限が近づいています")
@@ -62,6 +66,13 @@ def _batch_size() -> int:
 def exact_check_horizon() -> datetime.timedelta:
     """How far ahead the sweep arms exact-time checks: its period plus a margin."""
     return datetime.timedelta(seconds=getattr(settings, "SLA_EXACT_CHECK_HORIZON_SECONDS", 70))
+
+
+def _selected(moment: datetime.datetime | None) -> datetime.datetime:
+    """A moment the sweep's query required to be set (`… IS NOT NULL`): the deadline of a
+    ticket it judges, the warning time of one it warns about."""
+    assert moment is not None, "selected by a query that requires it"
+    return moment
 
 
 def _stamp(moment: datetime.datetime) -> str:
@@ -143,7 +154,8 @@ def deadlines_upcoming(
         next_escalation_at__lte=until,
         status__in=OPEN_STATUSES,
     ).values_list("pk", "next_escalation_at")
-    return sorted([*breaches, *escalations], key=lambda row: row[1])
+    rows = [(pk, moment) for pk, moment in [*breaches, *escalations] if moment is not None]
+    return sorted(rows, key=lambda row: row[1])
 
 
 # --- what a batch needs: rules, recipients, the calendar — loaded once per sweep --------------
@@ -194,7 +206,7 @@ def _fire_at(rule: EscalationRule, ticket: Ticket, context: _Context) -> datetim
     """When `rule` fires for `ticket`: its delay after the deadline (the contractual breach,
     not the moment a sweep noticed it). A level that waits for business hours, on a
     business-hours contract, waits for the next opening — except 重大, which always notifies."""
-    at = ticket.first_response_due + datetime.timedelta(minutes=rule.delay_minutes)
+    at = _selected(ticket.first_response_due) + datetime.timedelta(minutes=rule.delay_minutes)
     if (
         rule.wait_for_business_hours
         and ticket.severity != Severity.CRITICAL
@@ -363,7 +375,7 @@ def _text(ticket: Ticket, headline, **params) -> tuple[str, str]:
     body = str(ALERT_BODY) % {
         "subject": ticket.subject,
         "customer": ticket.customer.name,
-        "due": _local(ticket.first_response_due),
+        "due": _local(_selected(ticket.first_response_due)),
     }
     return title, body
 
@@ -381,7 +393,7 @@ def _escalate(
     context: _Context,
     writes: _Writes,
 ) -> None:
-    stamp = _stamp(ticket.first_response_due)
+    stamp = _stamp(_selected(ticket.first_response_due))
     for rule in rules:
         role = AUDIENCE_ROLES.get(rule.audience)
         recipients = context.members(role) if role else [context.assignee(ticket)]
@@ -407,6 +419,17 @@ def _escalate(
         )
 
 
+def _concrete_field(name: str) -> Field[Any, Any]:
+    model_field = Ticket._meta.get_field(name)
+    assert isinstance(model_field, Field), name  # a column of the ticket table
+    return model_field
+
+
+def _column(model_field: Field[Any, Any]) -> str:
+    assert model_field.column is not None, model_field.name  # concrete, so it has one
+    return model_field.column
+
+
 def _save_tickets(
     tickets: list[Ticket], fields: list[str], reason: str, now: datetime.datetime
 ) -> None:
@@ -416,11 +439,11 @@ def _save_tickets(
     fields = [*fields, "updated_at"]
     if connection.vendor == "postgresql":
         quote = connection.ops.quote_name
-        columns = [Ticket._meta.get_field(name) for name in fields]
+        columns = [_concrete_field(name) for name in fields]
         casts = ", ".join(["%s::bigint", *(f"%s::{f.db_type(connection)}" for f in columns)])
         values = ", ".join([f"({casts})"] * len(tickets))
-        names = ", ".join(quote(f.column) for f in columns)
-        assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns)
+        names = ", ".join(quote(_column(f)) for f in columns)
+        assignments = ", ".join(f"{quote(_column(f))} = v.{quote(_column(f))}" for f in columns)
         params = [
             value
             for ticket in tickets
@@ -434,10 +457,9 @@ def _save_tickets(
             )
     else:
         Ticket.objects.bulk_update(tickets, fields)
-    history = Ticket.history.model  # type: ignore[attr-defined]
+    history = Ticket.history.model
     tracked = ", ".join(
-        connection.ops.quote_name(Ticket._meta.get_field(f.name).column)
-        for f in history.tracked_fields
+        connection.ops.quote_name(_column(_concrete_field(f.name))) for f in history.tracked_fields
     )
     placeholders = ", ".join(["%s"] * len(tickets))
     with connection.cursor() as cursor:
@@ -456,7 +478,7 @@ def _breach(tickets: list[Ticket], now: datetime.datetime, context: _Context) ->
     context.load_assignees(tickets)
     writes = _Writes()
     for ticket in tickets:
-        stamp = _stamp(ticket.first_response_due)
+        stamp = _stamp(_selected(ticket.first_response_due))
         ticket.breached_at = now
         ticket.updated_at = now
         fired, next_at = _levels_due(ticket, now, context)
@@ -467,9 +489,11 @@ def _breach(tickets: list[Ticket], now: datetime.datetime, context: _Context) ->
             ticket,
             Kind.BREACHED,
             {
-                "first_response_due": ticket.first_response_due.isoformat(),
+                "first_response_due": _selected(ticket.first_response_due).isoformat(),
                 "breached_at": now.isoformat(),
-                "delay_seconds": round((now - ticket.first_response_due).total_seconds(), 3),
+                "delay_seconds": round(
+                    (now - _selected(ticket.first_response_due)).total_seconds(), 3
+                ),
             },
             f"breached:{stamp}",
         )
@@ -516,18 +540,18 @@ def _warn(tickets: list[Ticket], now: datetime.datetime, context: _Context) -> i
     for ticket in tickets:
         ticket.at_risk_notified_at = now
         ticket.updated_at = now
-        if ticket.first_response_due <= now:
+        if _selected(ticket.first_response_due) <= now:
             # The deadline passed before the warning went out (a sweep outage): the breach
             # alerts instead, and the ticket leaves the warning queue without a late warning.
             continue
         warned += 1
-        stamp = _stamp(ticket.first_response_due)
+        stamp = _stamp(_selected(ticket.first_response_due))
         writes.event(
             ticket,
             Kind.AT_RISK,
             {
-                "at_risk_at": ticket.at_risk_at.isoformat(),
-                "first_response_due": ticket.first_response_due.isoformat(),
+                "at_risk_at": _selected(ticket.at_risk_at).isoformat(),
+                "first_response_due": _selected(ticket.first_response_due).isoformat(),
                 "notified_at": now.isoformat(),
             },
             f"at_risk:{stamp}",

@@ -4,6 +4,7 @@ in the active language, and the notifications link."""
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django import template
 from django.urls import NoReverseMatch, reverse
@@ -17,9 +18,12 @@ from sla.deadlines import SlaState
 from sla.models import Severity
 from tickets.models import Message, Status
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 register = template.Library()
 
-SLA_LABELS = {
+SLA_LABELS: dict[str, StrOrPromise] = {
     SlaState.NO_COMMITMENT: _("確約なし"),
     SlaState.RUNNING: _("対応期限内"),
     SlaState.AT_RISK: _("期限間近"),
