@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404
 from rest_framework import generics, status, viewsets
 from rest_framework.response import Response
 
-from helpdesk.api import IsResellerCaller, caller_reseller_id
+from accounts.permissions import access_of
+from helpdesk.api import IsResellerCaller
 from webhooks import selectors, services
 from webhooks.api.serializers import WebhookDeliverySerializer, WebhookSerializer
 
@@ -25,7 +26,7 @@ class WebhookViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer: WebhookSerializer) -> None:
         serializer.instance = services.webhook_create(
-            reseller_id=caller_reseller_id(self.request.user),
+            reseller_id=access_of(self.request.user).reseller_id,
             actor=self.request.user,
             **serializer.validated_data,
         )
