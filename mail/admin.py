@@ -42,7 +42,7 @@ class InboundMailAdmin(DeskHistoryAdmin):
         "body_text",
         "raw_size",
     )
-    exclude = ("raw",)
+    exclude = ("raw", "from_address")
 
     def get_queryset(self, request: HttpRequest):
         return selectors.inbound_with_sender_registered(super().get_queryset(request).defer("raw"))
