@@ -68,6 +68,9 @@ class DeskHistoryAdmin(SimpleHistoryAdmin):
     def history_view(self, request: HttpRequest, object_id, extra_context=None) -> HttpResponse:
         model = self.model._meta.concrete_model
         assert model is not None
+        # Who may not read the model learns nothing of which objects exist.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404
