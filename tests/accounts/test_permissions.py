@@ -10,6 +10,8 @@ from django.urls import reverse
 
 from accounts import permissions
 from accounts.models import Profile
+from notifications.selectors import notifications_unread_count
+from notifications.services import notification_create
 from tests.factories import CustomerFactory, UserFactory
 from tests.workspace.conftest import make_ticket, subcontractor_agent, subcontractor_org  # noqa: F401
 from tickets.models import Ticket
@@ -164,3 +166,23 @@ def test_a_subcontractors_filters_list_only_its_resellers_and_its_people(
         reseller_a.name,
         reseller_b.name,
     }
+
+
+def test_notifications_of_a_ticket_taken_back_from_the_subcontractor_say_nothing_of_it(
+    subcontractor_agent, tickets, supervisor
+):
+    handed = tickets["handed"]
+    notification_create(
+        recipient=subcontractor_agent,
+        title=f"{handed.number} {handed.subject}",
+        kind="at_risk",
+        body=handed.customer.name,
+        ticket=handed,
+    )
+    client = Client()
+    client.force_login(subcontractor_agent)
+    assert handed.number in client.get("/notifications/").content.decode()
+    ticket_assign(ticket=handed, assignee=None, actor=supervisor)  # 未割当にする
+    page = client.get("/notifications/").content.decode()
+    assert handed.number not in page
+    assert notifications_unread_count(user=subcontractor_agent) == 0
