@@ -3,22 +3,22 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Organisation, Profile
+from helpdesk.admin_history import DeskHistoryAdmin
 
 User = get_user_model()
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(DeskHistoryAdmin):
     list_display = ("name", "kind")
     list_filter = ("kind",)
     search_fields = ("name",)
 
 
 @admin.register(Profile)
-class ProfileAdmin(SimpleHistoryAdmin):
+class ProfileAdmin(DeskHistoryAdmin):
     list_display = ("user", "organisation", "reseller")
     list_filter = ("organisation",)
     search_fields = ("user__username", "user__email", "reseller__name")

@@ -6,8 +6,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.roles import Role
-
 
 class Organisation(models.Model):
     """Who does the work: the distributor itself or a subcontractor (再委託先, Art. 12)."""
@@ -67,12 +65,3 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
-
-
-def user_has_role(user, role: Role) -> bool:
-    """True when the user is in the role's group (superusers hold every role)."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return any(group.name == role for group in user.groups.all())

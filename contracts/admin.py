@@ -9,12 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from accounts import permissions
+from accounts.permissions import mask_email, mask_phone
 from contracts import selectors, services, verification
 from contracts.exceptions import ContractOverlap
 from contracts.models import (
@@ -27,14 +33,18 @@ from contracts.models import (
     VerificationMethod,
 )
 from contracts.services import contract_overlaps
+from helpdesk.admin_history import PERSONAL_DATA_MASKS, DeskHistoryAdmin
 from helpdesk.exceptions import DomainError
+from workspace.forms import RevealForm
+from workspace.selectors import contact_revealed, contacts_revealed_ids
+from workspace.services import contact_reveal
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
 @admin.register(Reseller)
-class ResellerAdmin(SimpleHistoryAdmin):
+class ResellerAdmin(DeskHistoryAdmin):
     list_display = ("code", "name", "status", "created_at")
     list_filter = ("status",)
     search_fields = ("code", "name")
@@ -89,7 +99,7 @@ class CustomerForm(ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(SimpleHistoryAdmin):
+class CustomerAdmin(DeskHistoryAdmin):
     form = CustomerForm
     list_display = (
         "name",
@@ -146,17 +156,15 @@ class ContactForm(ModelForm):
 
 
 @admin.register(Contact)
-class ContactAdmin(SimpleHistoryAdmin):
+class ContactAdmin(DeskHistoryAdmin):
+    """A contact's email and phone are masked on every page of the admin (list, change page,
+    history, and wherever its name appears: `Contact.__str__`) until the user reveals them
+    with a purpose of Art. 14.2 and a reason, logged as in the workspace (ContactReveal);
+    a reveal lasts WORKSPACE_REVEAL_MINUTES. A masked contact's email and phone cannot be
+    edited (the form never carries them)."""
+
     form = ContactForm
-    list_display = (
-        "name",
-        "email",
-        "customer",
-        "reseller",
-        "is_global_admin",
-        "verification",
-        "is_active",
-    )
+    history_masked_fields = PERSONAL_DATA_MASKS
     list_filter = ("is_global_admin", "is_active")
     search_fields = ("name", "email", "customer__name", "reseller__name")
     autocomplete_fields = ("customer", "reseller")
@@ -171,10 +179,111 @@ class ContactAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request: HttpRequest):
         return selectors.contacts_with_domains(super().get_queryset(request))
 
+    # --- masking and the purpose-logged reveal (Art. 14) ---------------------------------------
+
+    def _revealed(self, request: HttpRequest, contact: Contact | None) -> bool:
+        if contact is None or contact.pk is None:
+            return True  # a new contact: what is typed is the typist's own
+        revealed = contact_revealed(user=request.user, contact=contact, now=timezone.now())
+        return permissions.personal_data_unmasked(request.user, revealed=revealed)
+
+    def history_unmasked(self, request: HttpRequest, obj) -> bool:
+        return self._revealed(request, obj)
+
+    def get_list_display(self, request: HttpRequest):
+        revealed = contacts_revealed_ids(user=request.user, now=timezone.now())
+
+        @admin.display(description=_("メールアドレス"), ordering="email")
+        def email(contact: Contact) -> str:
+            return contact.email if contact.pk in revealed else mask_email(contact.email)
+
+        @admin.display(description=_("電話番号"))
+        def phone(contact: Contact) -> str:
+            return contact.phone if contact.pk in revealed else mask_phone(contact.phone)
+
+        return (
+            "name",
+            email,
+            phone,
+            "customer",
+            "reseller",
+            "is_global_admin",
+            "verification",
+            "is_active",
+        )
+
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         # A contact's party never changes (Art. 3.2 ties a person to one tenant).
-        fields = super().get_readonly_fields(request, obj)
-        return (*fields, "customer", "reseller") if obj is not None else fields
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return fields
+        fields = (*fields, "customer", "reseller")
+        if not self._revealed(request, obj):
+            fields = (*fields, "email", "phone", "masked_email", "masked_phone")
+        return fields
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not self._revealed(request, obj):
+            fields = [
+                {"email": "masked_email", "phone": "masked_phone"}.get(name, name)
+                for name in fields
+                if name not in ("masked_email", "masked_phone")
+            ]
+        return fields
+
+    @admin.display(description=_("メールアドレス"))
+    def masked_email(self, contact: Contact) -> str:
+        url = reverse("admin:contracts_contact_reveal", args=[contact.pk])
+        return format_html(
+            '{} <a href="{}">{}</a>', mask_email(contact.email), url, _("表示する（目的を記録）")
+        )
+
+    @admin.display(description=_("電話番号"))
+    def masked_phone(self, contact: Contact) -> str:
+        return mask_phone(contact.phone)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:contact_id>/reveal/",
+                self.admin_site.admin_view(self.reveal_view),
+                name="contracts_contact_reveal",
+            ),
+            *super().get_urls(),
+        ]
+
+    def reveal_view(self, request: HttpRequest, contact_id: int) -> HttpResponse:
+        """Show a contact's email and phone for a purpose of Art. 14.2 and a reason; the
+        reveal is logged (who, whom, when, why) and lasts WORKSPACE_REVEAL_MINUTES."""
+        contact = self.get_object(request, str(contact_id))
+        if contact is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, contact):
+            raise PermissionDenied
+        form = RevealForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            contact_reveal(
+                user=request.user,
+                contact=contact,
+                purpose=form.cleaned_data["purpose"],
+                reason=form.cleaned_data["reason"],
+            )
+            self.message_user(request, _("連絡先を表示しました。この操作は記録されています。"))
+            return redirect("admin:contracts_contact_change", contact.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("連絡先を表示する: %(name)s") % {"name": contact.name},
+            "opts": self.model._meta,
+            "contact": contact,
+            "form": form,
+        }
+        return TemplateResponse(
+            request,
+            "admin/contracts/contact/reveal.html",
+            context,
+            status=400 if form.errors else 200,
+        )
 
     @admin.display(description=_("全体管理者の確認"))
     def verification(self, contact: Contact) -> StrOrPromise:
@@ -218,14 +327,14 @@ class ContactAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(SimpleHistoryAdmin):
+class ProductAdmin(DeskHistoryAdmin):
     list_display = ("sku", "name", "family", "support_included", "support_scope")
     list_filter = ("family", "support_included", "support_scope")
     search_fields = ("sku", "name")
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(SimpleHistoryAdmin):
+class SubscriptionAdmin(DeskHistoryAdmin):
     list_display = ("product", "customer", "quantity", "status", "available_at", "end_reason")
     list_filter = ("status", "end_reason", "product__family")
     search_fields = ("customer__name", "product__name", "product__sku")
@@ -262,7 +371,7 @@ class SupportContractForm(ModelForm):
 
 
 @admin.register(SupportContract)
-class SupportContractAdmin(SimpleHistoryAdmin):
+class SupportContractAdmin(DeskHistoryAdmin):
     form = SupportContractForm
     list_display = ("reseller", "customer", "plan", "starts_on", "ends_on", "status")
     list_filter = ("plan", "status")

@@ -11,6 +11,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.permissions import mask_email
+
 
 class Plan(models.TextChoices):
     """サポートの種類 (Art. 3.1): reception on weekdays 09:00–17:00 JST, or around the clock."""
@@ -216,7 +218,9 @@ class Contact(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} <{self.email}>"
+        # Art. 14: a contact's name reaches every list, select and history row that names it;
+        # its address only masked (revealed with a purpose where a screen allows it).
+        return f"{self.name} <{mask_email(self.email)}>"
 
     @property
     def party_reseller_id(self) -> int:

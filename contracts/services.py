@@ -64,7 +64,7 @@ def contract_save(*, contract: SupportContract, actor=None) -> SupportContract:
 
 CONTACT_EDITABLE = ("name", "email", "phone", "is_global_admin", "is_active")
 
-# The character workspace.selectors.mask_email / mask_phone write in place of what a screen
+# The character accounts.permissions.mask_email / mask_phone write in place of what a screen
 # hides (Art. 14). No real address or phone number contains it.
 _MASK = "•"
 

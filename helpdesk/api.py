@@ -41,7 +41,7 @@ from rest_framework.throttling import SimpleRateThrottle
 if TYPE_CHECKING:
     from rest_framework.views import APIView
 
-from accounts.roles import Role
+from accounts import permissions
 from helpdesk.exceptions import DomainError
 from sla.deadlines import DeadlineError
 
@@ -391,41 +391,13 @@ class TokenRateThrottle(SimpleRateThrottle):
         return f"throttle_{self.scope}_{ident}"
 
 
-DESK_ROLES = frozenset(
-    {Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN, Role.SUBCONTRACTOR_AGENT}
-)
-
-
-def caller_role_names(user) -> set[str]:
-    cached = getattr(user, "_api_role_names", None)
-    if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
-        user._api_role_names = cached
-    return cached
-
-
-def caller_reseller_id(user) -> int | None:
-    """The one reseller an API user acts for; None for desk users."""
-    profile = getattr(user, "profile", None)
-    return profile.reseller_id if profile is not None else None
-
-
-def caller_is_desk(user) -> bool:
-    if not user.is_authenticated or caller_reseller_id(user) is not None:
-        return False
-    return user.is_superuser or bool(caller_role_names(user) & DESK_ROLES)
-
-
 class IsApiCaller(BasePermission):
     """A reseller API user (acts for its reseller) or a desk user (agents' browser sessions)."""
 
     message = _MESSAGES["permission_denied"][0]
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return caller_reseller_id(user) is not None or caller_is_desk(user)
+        return permissions.may_use_api(request.user)
 
 
 class CanWriteContacts(BasePermission):
@@ -439,8 +411,7 @@ class CanWriteContacts(BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.method not in ("POST", "PUT", "PATCH"):
             return True  # reads, and methods the view refuses itself (405)
-        user = request.user
-        return caller_reseller_id(user) is not None or user.has_perm("contracts.change_contact")
+        return permissions.may_write_contacts(request.user)
 
 
 class IsResellerCaller(BasePermission):
@@ -449,8 +420,7 @@ class IsResellerCaller(BasePermission):
     message = _MESSAGES["permission_denied"][0]
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and caller_reseller_id(user) is not None)
+        return permissions.may_manage_webhooks(request.user)
 
 
 # --- the schema: document the error answers every operation can give ---------------------------

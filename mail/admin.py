@@ -6,21 +6,27 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from mail import parsing, services
+from accounts.permissions import mask_email
+from helpdesk.admin_history import DeskHistoryAdmin
+from mail import parsing, selectors, services
 from mail.models import HeldMail, InboundMail, MailTemplate
 
 
-class InboundMailAdmin(SimpleHistoryAdmin):
-    list_display = ("received_at", "from_address", "subject", "status", "ticket", "reason")
+class InboundMailAdmin(DeskHistoryAdmin):
+    """A From address that is a registered contact's is that person's personal data: masked
+    in the lists, on the mail's page and in its history (Art. 14; the contact's own page
+    reveals it with a purpose)."""
+
+    list_display = ("received_at", "sender", "subject", "status", "ticket", "reason")
+    history_masked_fields = {"from_address": mask_email}
     list_filter: tuple[str, ...] = ("status",)
     search_fields = ("message_id", "from_address", "subject", "ticket__number")
     list_select_related = ("ticket",)
     date_hierarchy = "received_at"
     readonly_fields = (
         "message_id",
-        "from_address",
+        "sender",
         "subject",
         "status",
         "ticket",
@@ -36,10 +42,17 @@ class InboundMailAdmin(SimpleHistoryAdmin):
         "body_text",
         "raw_size",
     )
-    exclude = ("raw",)
+    exclude = ("raw", "from_address")
 
     def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).defer("raw")
+        return selectors.inbound_with_sender_registered(super().get_queryset(request).defer("raw"))
+
+    @admin.display(description=_("差出人"), ordering="from_address")
+    def sender(self, obj: InboundMail) -> str:
+        return selectors.sender_shown(obj)
+
+    def history_unmasked(self, request: HttpRequest, obj) -> bool:
+        return not getattr(obj, "sender_registered", True)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -89,6 +102,6 @@ class HeldMailAdmin(InboundMailAdmin):
 
 
 @admin.register(MailTemplate)
-class MailTemplateAdmin(SimpleHistoryAdmin):
+class MailTemplateAdmin(DeskHistoryAdmin):
     list_display = ("key", "language", "subject", "updated_at")
     list_filter = ("key", "language")

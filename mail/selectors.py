@@ -7,8 +7,9 @@ import datetime
 import re
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from accounts.permissions import mask_email
 from contracts.models import Contact, Customer, Product, Subscription
 from mail import parsing
 from mail.models import InboundMail
@@ -26,9 +27,24 @@ def inbound_by_message_id(*, message_id: str) -> InboundMail | None:
     return InboundMail.objects.filter(message_id=message_id).first()
 
 
+def inbound_with_sender_registered(queryset: QuerySet[InboundMail]) -> QuerySet[InboundMail]:
+    """Each mail says whether its From address is a registered contact's (`sender_registered`):
+    then the address is that person's personal data, shown masked (Art. 14)."""
+    return queryset.annotate(
+        sender_registered=Exists(Contact.objects.filter(email__iexact=OuterRef("from_address")))
+    )
+
+
+def sender_shown(mail: InboundMail) -> str:
+    """A mail's From as a desk user may read it: a registered contact's address masked (Art.
+    14), anyone else's as it came. `mail` comes from `inbound_with_sender_registered`."""
+    registered: bool = getattr(mail, "sender_registered", True)
+    return mask_email(mail.from_address) if registered else mail.from_address
+
+
 def held_mails() -> QuerySet[InboundMail]:
     """The agents' held list: mail nobody may lose, newest first; raw bytes left unloaded."""
-    return (
+    return inbound_with_sender_registered(
         InboundMail.objects.filter(status=InboundMail.Status.HELD)
         .defer("raw")
         .order_by("-received_at", "-id")

@@ -12,22 +12,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import Role
+from accounts import permissions
 from helpdesk.exceptions import DomainError
 from mail import parsing, selectors, services
 from mail.forms import ReleaseForm
 from mail.models import InboundMail
 
-# Held mail comes from anyone about anything: the distributor's own desk reads it, not
-# subcontractors (Art. 12: only what their work needs) nor reseller API users.
-_HELD_LIST_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
 PAGE_SIZE = 50
 
 
 def _require_desk(user) -> None:
-    if not user.is_superuser and not (
-        set(user.groups.values_list("name", flat=True)) & _HELD_LIST_ROLES
-    ):
+    # Held mail comes from anyone about anything: the distributor's own desk reads it, not
+    # subcontractors (Art. 12: only what their work needs) nor reseller API users.
+    if not permissions.may_read_held_mail(user):
         raise PermissionDenied
 
 
@@ -35,7 +32,9 @@ def _require_desk(user) -> None:
 def held_list(request: HttpRequest) -> HttpResponse:
     _require_desk(request.user)
     page = Paginator(selectors.held_mails(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "mail/held_list.html", {"page": page, "mails": page.object_list})
+    # A registered contact's address is personal data: masked, as everywhere (Art. 14).
+    mails = [(mail, selectors.sender_shown(mail)) for mail in page.object_list]
+    return render(request, "mail/held_list.html", {"page": page, "mails": mails})
 
 
 @login_required
@@ -95,10 +94,14 @@ def held_release(request: HttpRequest, pk: int) -> HttpResponse:
         text = parsing.parse(bytes(raw)).text
     except Exception:  # the agent still sees the mail's headers
         text = ""
+    contacts = list(selectors.contacts_by_email(address=inbound.from_address))
     context = {
         "mail": inbound,
+        "from_shown": permissions.mask_email(inbound.from_address)
+        if contacts
+        else inbound.from_address,
         "text": text[:5000],
-        "contacts": selectors.contacts_by_email(address=inbound.from_address),
+        "contacts": contacts,
         "form": form,
     }
     return render(request, "mail/held_release.html", context, status=status)

@@ -3,8 +3,8 @@ credential (its token is never shown), relationships, events and service request
 is the source of these rows: they are read here, not edited."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from helpdesk.admin_history import DeskHistoryAdmin
 from microsoft.models import (
     GdapRelationship,
     GdapWarning,
@@ -40,7 +40,7 @@ class PartnerCenterCredentialAdmin(ReadOnlyAdmin):
 
 
 @admin.register(GdapRelationship)
-class GdapRelationshipAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+class GdapRelationshipAdmin(ReadOnlyAdmin, DeskHistoryAdmin):
     list_display = ("display_name", "customer", "status", "end_at", "auto_extend_days")
     list_filter = ("status",)
     search_fields = ("display_name", "relationship_id", "customer__name", "customer_tenant_id")
@@ -59,14 +59,14 @@ class PartnerCenterEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PartnerCenterSubscription)
-class PartnerCenterSubscriptionAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+class PartnerCenterSubscriptionAdmin(ReadOnlyAdmin, DeskHistoryAdmin):
     list_display = ("offer_name", "partner_center_id", "microsoft_status", "synced_at")
     list_filter = ("microsoft_status",)
     search_fields = ("partner_center_id", "offer_id", "offer_name")
 
 
 @admin.register(ServiceRequest)
-class ServiceRequestAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+class ServiceRequestAdmin(ReadOnlyAdmin, DeskHistoryAdmin):
     list_display = ("request_id", "ticket", "status", "created_at", "last_polled_at")
     list_filter = ("status",)
     search_fields = ("request_id", "ticket__number")

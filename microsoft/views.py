@@ -15,12 +15,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import access_of
 from helpdesk.api import error_body
 from helpdesk.exceptions import DomainError
 from microsoft import incidents, selectors
 from microsoft.events import EventMalformed, event_receive
 from microsoft.signature import SignatureRejected, event_signature_verify
-from tickets.selectors import ticket_sla_state, user_is_subcontractor
+from tickets.selectors import ticket_sla_state
 from workspace import selectors as workspace_selectors
 from workspace.views import workspace_required
 
@@ -85,7 +86,7 @@ class IncidentLinkForm(forms.Form):
 def _affected_customers(request: HttpRequest, incident, tickets) -> list:
     """A subcontractor (Art. 12) sees only the customers of the tickets it works."""
     customers = [t.customer for t in incident.tenants.select_related("customer")]
-    if user_is_subcontractor(request.user):
+    if access_of(request.user).is_subcontractor:
         mine = {ticket.customer_id for ticket in tickets}
         customers = [customer for customer in customers if customer.pk in mine]
     return customers

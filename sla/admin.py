@@ -1,6 +1,6 @@
 """Admin of the business calendar, the support policies and the escalation matrix.
 
-Every model keeps its history (SimpleHistoryAdmin). Saving a calendar or policy row never
+Every model keeps its history (DeskHistoryAdmin). Saving a calendar or policy row never
 rewrites a ticket's deadline: the action "recompute open tickets' deadlines" first shows what
 would move (ticket, old → new) and applies only on confirmation, recording each change in the
 ticket's history and timeline."""
@@ -15,8 +15,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from helpdesk.admin_history import DeskHistoryAdmin
 from sla.deadlines import DeadlineError
 from sla.models import (
     Closure,
@@ -105,14 +105,14 @@ class RecomputeActionMixin:
 
 
 @admin.register(OpeningHours)
-class OpeningHoursAdmin(RecomputeActionMixin, SimpleHistoryAdmin):
+class OpeningHoursAdmin(RecomputeActionMixin, DeskHistoryAdmin):
     list_display = ("weekday", "opens", "closes")
     list_filter = ("weekday",)
     ordering = ("weekday", "opens")
 
 
 @admin.register(NationalHoliday)
-class NationalHolidayAdmin(RecomputeActionMixin, SimpleHistoryAdmin):
+class NationalHolidayAdmin(RecomputeActionMixin, DeskHistoryAdmin):
     list_display = ("date", "name", "imported_at")
     search_fields = ("name", "date")
     date_hierarchy = "date"
@@ -120,7 +120,7 @@ class NationalHolidayAdmin(RecomputeActionMixin, SimpleHistoryAdmin):
 
 
 @admin.register(HolidayOverride)
-class HolidayOverrideAdmin(RecomputeActionMixin, SimpleHistoryAdmin):
+class HolidayOverrideAdmin(RecomputeActionMixin, DeskHistoryAdmin):
     list_display = ("date", "is_holiday", "name", "reason")
     list_filter = ("is_holiday",)
     search_fields = ("name", "reason", "date")
@@ -128,14 +128,14 @@ class HolidayOverrideAdmin(RecomputeActionMixin, SimpleHistoryAdmin):
 
 
 @admin.register(CompanyHoliday)
-class CompanyHolidayAdmin(RecomputeActionMixin, SimpleHistoryAdmin):
+class CompanyHolidayAdmin(RecomputeActionMixin, DeskHistoryAdmin):
     list_display = ("name", "start_month", "start_day", "end_month", "end_day", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name",)
 
 
 @admin.register(Closure)
-class ClosureAdmin(RecomputeActionMixin, SimpleHistoryAdmin):
+class ClosureAdmin(RecomputeActionMixin, DeskHistoryAdmin):
     list_display = ("name", "starts_at", "ends_at")
     search_fields = ("name",)
     date_hierarchy = "starts_at"
@@ -148,7 +148,7 @@ class PolicyRuleInline(admin.TabularInline):
 
 
 @admin.register(SupportPolicy)
-class SupportPolicyAdmin(RecomputeActionMixin, SimpleHistoryAdmin):
+class SupportPolicyAdmin(RecomputeActionMixin, DeskHistoryAdmin):
     list_display = ("name", "effective_from")
     search_fields = ("name", "notes")
     date_hierarchy = "effective_from"
@@ -166,7 +166,7 @@ class SupportPolicyAdmin(RecomputeActionMixin, SimpleHistoryAdmin):
 
 
 @admin.register(PolicyRule)
-class PolicyRuleAdmin(RecomputeActionMixin, SimpleHistoryAdmin):
+class PolicyRuleAdmin(RecomputeActionMixin, DeskHistoryAdmin):
     list_display = ("policy", "plan", "severity", "reception", "target_kind", "target_value")
     list_filter = ("policy", "plan", "severity", "reception", "target_kind")
     list_select_related = ("policy",)
@@ -174,7 +174,7 @@ class PolicyRuleAdmin(RecomputeActionMixin, SimpleHistoryAdmin):
 
 
 @admin.register(EscalationRule)
-class EscalationRuleAdmin(SimpleHistoryAdmin):
+class EscalationRuleAdmin(DeskHistoryAdmin):
     list_display = (
         "severity",
         "level",

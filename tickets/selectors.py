@@ -8,8 +8,7 @@ import datetime
 from django.conf import settings
 from django.db.models import F, Q, QuerySet
 
-from accounts.models import Organisation
-from accounts.roles import Role
+from accounts.permissions import ticket_scope
 from sla import deadlines
 from sla.models import Severity
 from tickets.models import OPEN_STATUSES, Attachment, Message, Ticket
@@ -22,51 +21,13 @@ def ticket_list_queryset() -> QuerySet[Ticket]:
     )
 
 
-def _group_names(user) -> set[str]:
-    cached = getattr(user, "_role_names", None)
-    if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
-        user._role_names = cached
-    return cached
-
-
-def user_reseller_id(user) -> int | None:
-    """The one reseller a reseller API user acts for (None for desk users)."""
-    profile = getattr(user, "profile", None)
-    return profile.reseller_id if profile is not None else None
-
-
-def user_is_subcontractor(user) -> bool:
-    if user.is_superuser:
-        return False
-    profile = getattr(user, "profile", None)
-    return Role.SUBCONTRACTOR_AGENT in _group_names(user) or (
-        profile is not None
-        and profile.organisation is not None
-        and profile.organisation.kind == Organisation.Kind.SUBCONTRACTOR
-    )
-
-
 def tickets_visible_to(user) -> QuerySet[Ticket]:
-    """What `user` may see: a reseller API user its reseller's tickets; a subcontractor agent
-    the tickets assigned to its organisation (Art. 12); desk agents everything; others
-    nothing."""
+    """What `user` may see, by the one rule of `accounts.permissions.ticket_scope`: a reseller
+    API user its reseller's tickets; a subcontractor agent the tickets assigned to its
+    organisation (Art. 12); the distributor's desk everything; others nothing."""
     queryset = ticket_list_queryset()
-    if not user.is_authenticated:
-        return queryset.none()
-    if user.is_superuser:
-        return queryset
-    reseller_id = user_reseller_id(user)
-    if reseller_id is not None:
-        return queryset.filter(reseller_id=reseller_id)
-    if user_is_subcontractor(user):
-        organisation_id = user.profile.organisation_id if hasattr(user, "profile") else None
-        if organisation_id is None:
-            return queryset.none()
-        return queryset.filter(assigned_organisation_id=organisation_id)
-    if _group_names(user) & {Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}:
-        return queryset
-    return queryset.none()
+    scope = ticket_scope(user)
+    return queryset if scope is None else queryset.filter(scope)
 
 
 def tickets_open() -> QuerySet[Ticket]:

@@ -14,6 +14,7 @@ from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import Profile
 from contracts.models import Contact, Customer, Subscription
 from contracts.selectors import contract_for
 from helpdesk.history import history_user_set
@@ -366,13 +367,18 @@ def ticket_refuse(
 
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, assignee, actor=None, organisation=None) -> Ticket:
+    """Give the ticket to `assignee` (None: unassigned) and to `organisation`, by default the
+    assignee's own. The organisation decides who sees the ticket (Art. 12): unassigning, or
+    giving it to someone of no subcontractor, takes it away from the subcontractor that had it."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     previous = ticket.assignee_id
     ticket.assignee = assignee
-    if organisation is not None:
-        ticket.assigned_organisation = organisation
-    elif assignee is not None and hasattr(assignee, "profile"):
-        ticket.assigned_organisation = assignee.profile.organisation
+    if organisation is None and assignee is not None:
+        profile = Profile.objects.filter(user_id=assignee.pk).only("organisation_id").first()
+        organisation_id = profile.organisation_id if profile is not None else None
+    else:
+        organisation_id = organisation.pk if organisation is not None else None
+    ticket.assigned_organisation_id = organisation_id
     _save(ticket, actor)
     event_record(
         ticket=ticket,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from helpdesk.admin_history import DeskHistoryAdmin
 from webhooks.models import Webhook, WebhookDelivery, WebhookEvent
 
 
@@ -38,7 +38,7 @@ class WebhookForm(forms.ModelForm):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(SimpleHistoryAdmin):
+class WebhookAdmin(DeskHistoryAdmin):
     form = WebhookForm
     list_display = ["url", "reseller", "is_active", "secret_hint", "created_at"]
     list_filter = ["is_active", "reseller"]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from helpdesk.api import caller_reseller_id
+from accounts.permissions import access_of
 from webhooks.models import Webhook, WebhookDelivery
 
 
 def webhooks_visible_to(user) -> QuerySet[Webhook]:
-    reseller_id = caller_reseller_id(user) if user.is_authenticated else None
-    if reseller_id is None:
+    access = access_of(user)
+    if not access.is_reseller or access.reseller_id is None:
         return Webhook.objects.none()
-    return Webhook.objects.filter(reseller_id=reseller_id).order_by("id")
+    return Webhook.objects.filter(reseller_id=access.reseller_id).order_by("id")
 
 
 def deliveries_of(*, webhook: Webhook) -> QuerySet[WebhookDelivery]:

@@ -3,8 +3,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from accounts.models import user_has_role
-from accounts.roles import Role
+from accounts.permissions import may_read_reveal_log
 from workspace.models import ContactReveal
 
 
@@ -18,10 +17,10 @@ class ContactRevealAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "user", "contact", "ticket", "purpose", "reason")
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return user_has_role(request.user, Role.ADMIN)
+        return may_read_reveal_log(request.user)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return user_has_role(request.user, Role.ADMIN)
+        return may_read_reveal_log(request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from accounts import permissions
 from accounts.roles import AGENT_ROLES
 from contracts.models import Contact, Customer, Reseller, Subscription
 from contracts.selectors import contacts_with_domains
@@ -180,6 +181,27 @@ def resellers_all() -> QuerySet[Reseller]:
     return Reseller.objects.order_by("name")
 
 
+def filter_resellers_for(*, user) -> QuerySet[Reseller]:
+    """The resellers the queue filter offers: all of them to the distributor's desk; to a
+    subcontractor only those of the tickets it may see (Art. 12: the names of the
+    distributor's other resellers are not its business)."""
+    if permissions.may_browse_customers(user):
+        return resellers_all()
+    return resellers_all().filter(pk__in=tickets_visible_to(user).order_by().values("reseller_id"))
+
+
+def filter_agents_for(*, user) -> QuerySet:
+    """The assignees the queue filter offers: every desk login to the distributor's desk; to
+    a subcontractor only the people of its own organisation."""
+    agents = agents_all()
+    if permissions.may_assign_others(user):
+        return agents
+    organisation_id = permissions.access_of(user).organisation_id
+    if organisation_id is None:
+        return agents.filter(pk=user.pk)
+    return agents.filter(profile__organisation_id=organisation_id)
+
+
 # --- the ticket page ----------------------------------------------------------------------------
 
 
@@ -276,15 +298,6 @@ def contacts_revealed_ids(*, user, now: datetime.datetime) -> set[int]:
             "contact_id", flat=True
         )
     )
-
-
-def mask_email(email: str) -> str:
-    local, _sep, domain = email.partition("@")
-    return f"{local[:1]}•••@{domain}" if domain else "•••"
-
-
-def mask_phone(phone: str) -> str:
-    return f"•••-••••-{phone[-2:]}" if len(phone) >= 2 else ("•••" if phone else "")
 
 
 # --- phone intake -------------------------------------------------------------------------------

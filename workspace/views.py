@@ -19,14 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import AGENT_ROLES, Role
+from accounts import permissions
 from contracts.models import Customer
 from helpdesk.exceptions import DomainError
 from microsoft.service_requests import escalation_topics, ticket_escalate
 from tickets import services as ticket_services
 from tickets.downloads import attachment_response
 from tickets.models import Attachment, Channel, Message, Status, Ticket
-from tickets.selectors import ticket_sla_state, user_is_subcontractor
+from tickets.selectors import ticket_sla_state
 from tickets.workflow import allowed_targets
 from workspace import selectors, services, terms
 from workspace.forms import (
@@ -44,21 +44,6 @@ from workspace.forms import (
     domain_error_to_form,
 )
 
-_WORKSPACE_ROLES = {*AGENT_ROLES, Role.ADMIN}
-_SUPERVISOR_ROLES = {Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}
-
-
-def _has_any_role(user, roles) -> bool:
-    """One query per request: the names are kept on the user object, under the attribute
-    `tickets.selectors` uses for the same set."""
-    if user.is_superuser:
-        return True
-    names = getattr(user, "_role_names", None)
-    if names is None:
-        names = set(user.groups.values_list("name", flat=True))
-        user._role_names = names
-    return bool(names & set(roles))
-
 
 def workspace_required(view: Callable) -> Callable:
     """Desk users only: anonymous users log in first, others get 403."""
@@ -67,7 +52,7 @@ def workspace_required(view: Callable) -> Callable:
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not _has_any_role(request.user, _WORKSPACE_ROLES):
+        if not permissions.may_use_workspace(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -83,8 +68,11 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     queue = request.GET.get("queue", selectors.DEFAULT_QUEUE)
     if queue not in selectors.QUEUE_LABELS:
         queue = selectors.DEFAULT_QUEUE
-    agents = list(selectors.agents_all())
-    form = QueueFilterForm(request.GET or None, resellers=selectors.resellers_all(), agents=agents)
+    form = QueueFilterForm(
+        request.GET or None,
+        resellers=selectors.filter_resellers_for(user=request.user),
+        agents=list(selectors.filter_agents_for(user=request.user)),
+    )
     data: dict = {}
     if form.is_bound:
         # A wrong value in one filter shows its error and leaves the other filters working:
@@ -128,7 +116,7 @@ def queue_list(request: HttpRequest) -> HttpResponse:
 
 def _ticket_forms(request: HttpRequest, ticket: Ticket) -> dict[str, forms.Form]:
     """One form per action, each with its own prefix so that ids stay unique on the page."""
-    agents = [] if user_is_subcontractor(request.user) else selectors.agents_all()
+    agents = selectors.agents_all() if permissions.may_assign_others(request.user) else []
     return {
         "reply": ReplyForm(prefix="reply"),
         "note": NoteForm(prefix="note"),
@@ -173,9 +161,9 @@ def _render_ticket(
         "forms": ticket_forms,
         "open_form": bound[0] if bound else "",
         "revealed": revealed,
-        "requester_email": requester.email if revealed else selectors.mask_email(requester.email),
-        "requester_phone": requester.phone if revealed else selectors.mask_phone(requester.phone),
-        "can_assign_others": not user_is_subcontractor(request.user),
+        "requester_email": requester.email if revealed else permissions.mask_email(requester.email),
+        "requester_phone": requester.phone if revealed else permissions.mask_phone(requester.phone),
+        "can_assign_others": permissions.may_assign_others(request.user),
         "can_resolve": Status.RESOLVED in targets,
         "can_close": Status.CLOSED in targets,
         "can_reopen": Status.IN_PROGRESS in targets
@@ -345,7 +333,7 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
     form_class, handler = _ACTIONS[action]
     form: forms.Form
     if form_class is AssignForm:
-        if user_is_subcontractor(request.user):
+        if not permissions.may_assign_others(request.user):
             raise PermissionDenied
         form = AssignForm(request.POST, prefix=action, agents=selectors.agents_all())
     elif form_class is MicrosoftForm:
@@ -371,7 +359,7 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
 def _intake_allowed(user) -> None:
     # A subcontractor agent works only the tickets handed to it (Art. 12): it does not browse
     # the distributor's customers.
-    if user_is_subcontractor(user):
+    if not permissions.may_browse_customers(user):
         raise PermissionDenied
 
 
@@ -442,7 +430,7 @@ def phone_intake(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @workspace_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    if not _has_any_role(request.user, _SUPERVISOR_ROLES):
+    if not permissions.may_see_dashboard(request.user):
         raise PermissionDenied
     now = timezone.now()
     data = selectors.dashboard_for(user=request.user, now=now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.permissions import mask_email, mask_phone
 from contracts.models import (
     Contact,
     Customer,
@@ -16,7 +17,6 @@ from contracts.models import (
 from contracts.selectors import contact_global_admin_verification
 from contracts.verification import GlobalAdminVerification
 from helpdesk.api import IdRelatedField
-from workspace.selectors import mask_email, mask_phone
 
 
 class SupportContractSerializer(serializers.ModelSerializer):

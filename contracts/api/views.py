@@ -11,11 +11,12 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from accounts.permissions import access_of, personal_data_unmasked
 from contracts import services
 from contracts.api import selectors
 from contracts.api.serializers import ContactSerializer, CustomerSerializer, SubscriptionSerializer
 from contracts.models import Contact, Subscription
-from helpdesk.api import CanWriteContacts, IdFilter, IsApiCaller, caller_reseller_id
+from helpdesk.api import CanWriteContacts, IdFilter, IsApiCaller
 from workspace.selectors import contacts_revealed_ids
 
 
@@ -88,7 +89,7 @@ class ContactViewSet(
         # Art. 14: desk users read contact data masked unless revealed in the workspace.
         context["revealed_contact_ids"] = (
             None
-            if caller_reseller_id(user) is not None
+            if personal_data_unmasked(user, revealed=False)
             else contacts_revealed_ids(user=user, now=timezone.now())
         )
         return context
@@ -102,7 +103,7 @@ class ContactViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        reseller_id = caller_reseller_id(request.user)
+        reseller_id = access_of(request.user).reseller_id
         if data.get("customer") is None and reseller_id is None:
             # A desk user must say whose person this is.
             raise serializers.ValidationError({"customer": ["required"]}, code="required")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from accounts.permissions import mask_email, mask_phone
 from contracts import services
 from contracts.models import Contact
 from mail import services as mail_services
@@ -15,7 +16,6 @@ from notifications.models import OutboxMessage
 from tests.factories import ContactFactory, CustomerFactory, SubscriptionFactory, UserFactory
 from tests.mail.conftest import delivered
 from tickets.models import Ticket
-from workspace.selectors import mask_email, mask_phone
 
 pytestmark = pytest.mark.django_db
 

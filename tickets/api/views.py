@@ -14,8 +14,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from accounts import permissions
 from contracts.api import selectors as contract_selectors
-from helpdesk.api import IsApiCaller, SafeJSONParser, caller_is_desk
+from helpdesk.api import IsApiCaller, SafeJSONParser
 from tickets import services
 from tickets.api import services as api_services
 from tickets.api.filters import TicketFilter
@@ -29,7 +30,7 @@ from tickets.api.serializers import (
 )
 from tickets.downloads import attachment_response
 from tickets.models import Channel
-from tickets.selectors import attachments_public, messages_public, user_is_subcontractor
+from tickets.selectors import attachments_public, messages_public
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -109,7 +110,7 @@ class TicketViewSet(
     )
     def create(self, request, *args, **kwargs) -> Response:
         user = request.user
-        if user_is_subcontractor(user):
+        if not permissions.may_open_tickets(user):
             # Intake is the distributor's (as in the workspace): a subcontractor works only the
             # tickets handed to its organisation (Art. 12), and would not see a new one.
             raise exceptions.PermissionDenied
@@ -202,7 +203,7 @@ class TicketMessageListCreateView(generics.ListCreateAPIView):
             body=serializer.validated_data["body"],
             attachments=uploads,
             actor=request.user,
-            from_desk=caller_is_desk(request.user),
+            from_desk=permissions.access_of(request.user).is_desk,
         )
         message = messages_public(ticket=ticket).get(pk=message.pk)
         data = MessageSerializer(message, context=self.get_serializer_context()).data

@@ -7,7 +7,8 @@ from rest_framework import generics, status, viewsets
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from helpdesk.api import IsResellerCaller, caller_reseller_id
+from accounts.permissions import access_of
+from helpdesk.api import IsResellerCaller
 from webhooks import selectors, services
 from webhooks.api.serializers import WebhookDeliverySerializer, WebhookSerializer
 from webhooks.models import Webhook
@@ -26,10 +27,12 @@ class WebhookViewSet(viewsets.ModelViewSet):
         return selectors.webhooks_visible_to(self.request.user)
 
     def perform_create(self, serializer: BaseSerializer[Webhook]) -> None:
-        reseller_id = caller_reseller_id(self.request.user)
+        reseller_id = access_of(self.request.user).reseller_id
         assert reseller_id is not None  # IsResellerCaller lets only a reseller's users in
         serializer.instance = services.webhook_create(
-            reseller_id=reseller_id, actor=self.request.user, **serializer.validated_data
+            reseller_id=reseller_id,
+            actor=self.request.user,
+            **serializer.validated_data,
         )
 
     def perform_update(self, serializer: BaseSerializer[Webhook]) -> None:
