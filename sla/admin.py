@@ -28,7 +28,7 @@ from sla.models import (
     PolicyRule,
     SupportPolicy,
 )
-from sla.recompute import tickets_recompute_apply, tickets_recompute_plan
+from tickets.recompute import tickets_recompute_apply, tickets_recompute_plan
 
 RECOMPUTE_URL_NAME = "sla_recompute_deadlines"
 # Recomputing rewrites tickets: only those who may change tickets may confirm it.

@@ -53,6 +53,7 @@ __all__ = [
     "UnknownRule",
     "add_business_minutes",
     "at_risk_from",
+    "clock_state",
     "compute_deadline",
     "first_response_due",
     "next_business_day_end",
@@ -805,6 +806,9 @@ def _explain(deadline: Deadline) -> tuple[Step, ...]:
 class SlaState(StrEnum):
     NO_COMMITMENT = "no_commitment"
     RUNNING = "running"
+    # An internal target waiting on the customer or on Microsoft (DOMAIN.md point 13): the time
+    # is not counted. The terms' first response never pauses.
+    PAUSED = "paused"
     AT_RISK = "at_risk"
     MET = "met"
     BREACHED = "breached"
@@ -883,6 +887,50 @@ def sla_state(
         received_at, due, share=at_risk_share, latest_before_due=latest_before_due
     )
     return SlaState.AT_RISK if now_utc >= warning else SlaState.RUNNING
+
+
+def clock_state(
+    *,
+    now: datetime,
+    due: datetime | None,
+    fulfilled_at: datetime | None,
+    at_risk_at: datetime | None = None,
+    breached_at: datetime | None = None,
+    stopped_at: datetime | None = None,
+    paused_since: datetime | None = None,
+) -> SlaState:
+    """Where a clock stands at `now`, from its stored instants only: the one rule every screen,
+    filter and sweep agrees with (`tickets.clocks` holds its twin as database conditions).
+
+    In this order: no due instant is NO_COMMITMENT (DOMAIN.md point 7, never a breach).
+    Fulfilled (the first response, the reply, the resolution): MET on or before the due
+    instant, else BREACHED. A recorded breach stands (BREACHED). Finished unfulfilled at
+    `stopped_at`: STOPPED before the due instant (nothing was owed), else BREACHED. Paused
+    (internal targets only): PAUSED. Then BREACHED from the due instant on, AT_RISK from the
+    stored warning instant `at_risk_at`, else RUNNING. The warning instant is stored when the
+    clock starts, so changing the warning share later never makes two screens disagree."""
+    if due is None:
+        return SlaState.NO_COMMITMENT
+    _require_aware(due, "due")
+    # Compare in UTC: two datetimes of the same DST zone compare by wall clock.
+    due_utc = due.astimezone(UTC)
+    if fulfilled_at is not None:
+        _require_aware(fulfilled_at, "fulfilled_at")
+        return SlaState.MET if fulfilled_at.astimezone(UTC) <= due_utc else SlaState.BREACHED
+    if breached_at is not None:
+        return SlaState.BREACHED
+    if stopped_at is not None:
+        _require_aware(stopped_at, "stopped_at")
+        return SlaState.STOPPED if stopped_at.astimezone(UTC) < due_utc else SlaState.BREACHED
+    if paused_since is not None:
+        return SlaState.PAUSED
+    _require_aware(now, "now")
+    now_utc = now.astimezone(UTC)
+    if now_utc >= due_utc:
+        return SlaState.BREACHED
+    if at_risk_at is not None and now_utc >= at_risk_at.astimezone(UTC):
+        return SlaState.AT_RISK
+    return SlaState.RUNNING
 
 
 def sla_margin(

@@ -10,6 +10,11 @@ from simple_history.models import HistoricalRecords
 
 from contracts.models import Plan
 from sla.models import Severity
+from tickets import clocks
+
+# Re-exported: the statuses live with the workflow table (`tickets.workflow`).
+from tickets.workflow import OPEN_STATUSES as OPEN_STATUSES
+from tickets.workflow import Status as Status
 
 
 class Channel(models.TextChoices):
@@ -17,23 +22,6 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("メール")
     WEB = "web", _("Web")
     API = "api", _("API")
-
-
-class Status(models.TextChoices):
-    NEW = "new", _("新規")
-    IN_PROGRESS = "in_progress", _("対応中")
-    WAITING_ON_CUSTOMER = "waiting_on_customer", _("お客様回答待ち")
-    WAITING_ON_MICROSOFT = "waiting_on_microsoft", _("Microsoft 回答待ち")
-    RESOLVED = "resolved", _("解決済み")
-    CLOSED = "closed", _("クローズ")
-    REFUSED = "refused", _("お断り")
-
-
-OPEN_STATUSES = frozenset(
-    {Status.NEW, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER, Status.WAITING_ON_MICROSOFT}
-)
-# The same, in a fixed order for index conditions (migrations must not change run to run).
-_OPEN_STATUS_VALUES = sorted(str(status) for status in OPEN_STATUSES)
 
 
 class Category(models.TextChoices):
@@ -157,6 +145,10 @@ class Ticket(models.Model):
     # SLA (DOMAIN.md §4–§9), computed by sla.services at every channel's intake.
     submitted_at = models.DateTimeField(_("申込日時"))
     received_at = models.DateTimeField(_("受付日時"), null=True, blank=True)
+    # Where the first-response clock started: the submission, or the last restart (a severity
+    # change before the first response, DOMAIN.md §9; a reopening after the deadline). Receipt,
+    # the deadline and the warning are derived from it by `tickets.clocks`, never restated.
+    first_response_started_at = models.DateTimeField(_("初回応答の計測開始"), null=True, blank=True)
     first_response_due = models.DateTimeField(_("初回応答期限"), null=True, blank=True)
     sla_explanation = models.JSONField(_("期限の根拠"), default=list, blank=True)
     at_risk_at = models.DateTimeField(_("期限間近の警告時刻"), null=True, blank=True)
@@ -206,36 +198,23 @@ class Ticket(models.Model):
         indexes = [
             # The breach sweep: unanswered tickets with a deadline not yet marked breached.
             # Closed tickets leave these indexes, so a ticket withdrawn before its deadline is
-            # not walked past by every sweep for the rest of its life.
+            # not walked past by every sweep for the rest of its life. Each condition is the
+            # claim of `tickets.clocks`, so the sweep's query and its index cannot drift apart.
             models.Index(
                 fields=["first_response_due"],
-                condition=Q(
-                    first_responded_at__isnull=True,
-                    breached_at__isnull=True,
-                    first_response_due__isnull=False,
-                    status__in=_OPEN_STATUS_VALUES,
-                ),
+                condition=clocks.q_breach_pending(),
                 name="ticket_due_unanswered",
             ),
             # The at-risk sweep: unanswered tickets whose warning has not gone out.
             models.Index(
                 fields=["at_risk_at"],
-                condition=Q(
-                    first_responded_at__isnull=True,
-                    at_risk_notified_at__isnull=True,
-                    at_risk_at__isnull=False,
-                    status__in=_OPEN_STATUS_VALUES,
-                ),
+                condition=clocks.q_at_risk_pending(),
                 name="ticket_at_risk_pending",
             ),
             # The escalation sweep: breached, unanswered tickets with a further level to fire.
             models.Index(
                 fields=["next_escalation_at"],
-                condition=Q(
-                    first_responded_at__isnull=True,
-                    next_escalation_at__isnull=False,
-                    status__in=_OPEN_STATUS_VALUES,
-                ),
+                condition=clocks.q_escalation_pending(),
                 name="ticket_next_escalation",
             ),
             # Queues: open tickets ordered by deadline, per assignee.

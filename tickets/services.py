@@ -16,11 +16,9 @@ from django.utils import timezone
 
 from contracts.models import Contact, Customer, Subscription
 from contracts.selectors import contract_for
-from sla import escalation
-from sla import services as sla_services
 from sla.deadlines import SlaState
 from tickets import attachments as attachment_rules
-from tickets import eligibility
+from tickets import clocks, eligibility, escalation
 from tickets.events import event_record
 from tickets.exceptions import (
     AttachmentRejected,
@@ -38,7 +36,6 @@ from tickets.models import (
     TicketEvent,
     TicketSequence,
 )
-from tickets.selectors import ticket_sla_state
 from tickets.workflow import can_transition
 
 Kind = TicketEvent.Kind
@@ -172,9 +169,7 @@ def ticket_open(
         idempotency_key=idempotency_key,
         assignee=assignee,
     )
-    sla_services.deadline_fields(
-        submitted_at=submitted_at, plan=contract.plan, severity=severity
-    ).apply(ticket)
+    clocks.first_response_start(ticket=ticket, at=submitted_at)
     _save(ticket, actor)
     event_record(
         ticket=ticket,
@@ -210,20 +205,6 @@ def ticket_open_idempotent(*, idempotency_key: str, **kwargs) -> tuple[Ticket, b
         if existing is None:
             raise
         return existing, False
-
-
-def _clock_restart(ticket: Ticket, now: datetime.datetime) -> None:
-    """A new first-response clock as if the ticket were received at `now`, under the same
-    contract and policy (DOMAIN.md §9): a breach or warning of the old clock does not carry
-    over."""
-    fields = sla_services.deadline_fields(
-        submitted_at=now, plan=ticket.plan, severity=ticket.severity, policy_id=ticket.policy_id
-    )
-    fields.apply(ticket)
-    ticket.breached_at = None
-    ticket.at_risk_notified_at = None
-    ticket.escalation_level = 0
-    ticket.next_escalation_at = None
 
 
 def _stamp_status(ticket: Ticket, target: str, now: datetime.datetime) -> None:
@@ -265,7 +246,7 @@ def ticket_transition(
     restart = (
         to == Status.IN_PROGRESS
         and previous in (Status.RESOLVED, Status.CLOSED)
-        and ticket_sla_state(ticket=ticket, now=now) == SlaState.STOPPED
+        and clocks.first_response_state(ticket=ticket, now=now) == SlaState.STOPPED
         and ticket.first_response_due <= now
     )
     _stamp_status(ticket, to, now)
@@ -274,7 +255,7 @@ def ticket_transition(
         setattr(ticket, field, value)
     if restart:
         data["previous_due"] = ticket.first_response_due.isoformat()
-        _clock_restart(ticket, now)
+        clocks.first_response_restart(ticket=ticket, now=now)
         data["first_response_due"] = (
             ticket.first_response_due.isoformat() if ticket.first_response_due else None
         )
@@ -412,7 +393,7 @@ def ticket_change_severity(
     ticket.severity = severity
     ticket.needs_triage = False
     if ticket.first_responded_at is None:
-        _clock_restart(ticket, now)
+        clocks.first_response_restart(ticket=ticket, now=now)
     _save(ticket, actor)
     event_record(
         ticket=ticket,

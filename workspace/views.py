@@ -23,9 +23,10 @@ from contracts.models import Customer
 from helpdesk.exceptions import DomainError
 from microsoft.service_requests import escalation_topics, ticket_escalate
 from tickets import services as ticket_services
+from tickets.clocks import first_response_state
 from tickets.downloads import attachment_response
 from tickets.models import Attachment, Channel, Message, Status, Ticket
-from tickets.selectors import ticket_sla_state, user_is_subcontractor
+from tickets.selectors import user_is_subcontractor
 from tickets.workflow import allowed_targets
 from workspace import selectors, services, terms
 from workspace.forms import (
@@ -163,7 +164,7 @@ def _render_ticket(
     context = {
         "ticket": ticket,
         "now": now,
-        "sla": ticket_sla_state(ticket=ticket, now=now),
+        "sla": first_response_state(ticket=ticket, now=now),
         "scope": terms.product_scope(ticket.subscription.product),
         "severity_definitions": terms.SEVERITY_DEFINITIONS,
         "thread": selectors.ticket_thread(ticket=ticket),

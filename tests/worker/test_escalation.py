@@ -1,4 +1,4 @@
-"""Breach, escalation levels and the at-risk warning (sla.escalation), exactly once, on
+"""Breach, escalation levels and the at-risk warning (tickets.escalation), exactly once, on
 SQLite and PostgreSQL. Concurrency with real processes is in test_live.py."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import pytest
 from celery.exceptions import OperationalError
 
 from notifications.models import Notification, OutboxMessage
-from sla import escalation, tasks
 from sla.calendars import TOKYO
 from sla.models import EscalationRule
 from tests.worker.conftest import DUE, OPENED
+from tickets import escalation, tasks
 from tickets.models import Message, Status, TicketEvent
 from tickets.services import message_add, ticket_change_severity, ticket_close
 

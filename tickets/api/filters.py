@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
 
 from helpdesk.api import IdFilter, UtcDateTimeFilter
+from sla.deadlines import SlaState
 from sla.models import Severity
-from tickets.api.selectors import q_at_risk, q_breached, q_not_at_risk, q_not_breached
+from tickets import clocks
 from tickets.models import Channel, Status, Ticket
 
 # received_at is set at every intake (never null), so its orderings are plain and walk the
@@ -26,6 +29,13 @@ ORDERINGS = {
     ],
 }
 DEFAULT_ORDERING = "-received_at"
+
+
+def _q_state(state: SlaState, value: bool, *, now: datetime.datetime) -> Q:
+    """The first-response clock in `state` (or in any other) as `tickets.clocks` says."""
+    if value:
+        return clocks.q_first_response(state, now=now)
+    return clocks.q_first_response_not(state, now=now)
 
 
 class TicketFilter(filters.FilterSet):
@@ -59,13 +69,13 @@ class TicketFilter(filters.FilterSet):
         if value is None:
             return queryset
         now = timezone.now()
-        return queryset.filter(q_breached(now=now) if value else q_not_breached(now=now))
+        return queryset.filter(_q_state(SlaState.BREACHED, value, now=now))
 
     def filter_at_risk(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
         now = timezone.now()
-        return queryset.filter(q_at_risk(now=now) if value else q_not_at_risk(now=now))
+        return queryset.filter(_q_state(SlaState.AT_RISK, value, now=now))
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

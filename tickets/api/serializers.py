@@ -14,8 +14,8 @@ from helpdesk.api import IdRelatedField
 from sla.api.serializers import ExplanationStepSerializer
 from sla.deadlines import SlaState
 from sla.models import Severity
+from tickets.clocks import first_response_margin, first_response_state
 from tickets.models import Attachment, Category, Message, Ticket
-from tickets.selectors import ticket_sla_margin, ticket_sla_state
 
 
 def _local_iso(moment: datetime.datetime | None) -> str | None:
@@ -87,7 +87,7 @@ class TicketSerializer(serializers.ModelSerializer):
         database on a page of 50 (a test asserts both give the same JSON)."""
         now = self._now()
         customer, subscription, requester = ticket.customer, ticket.subscription, ticket.requester
-        margin = ticket_sla_margin(ticket=ticket, now=now)
+        margin = first_response_margin(ticket=ticket, now=now)
         return {
             "number": ticket.number,
             "status": ticket.status,
@@ -108,7 +108,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "received_at": _local_iso(ticket.received_at),
             "first_response_due": _local_iso(ticket.first_response_due),
             "first_responded_at": _local_iso(ticket.first_responded_at),
-            "sla_state": ticket_sla_state(ticket=ticket, now=now).value,
+            "sla_state": first_response_state(ticket=ticket, now=now).value,
             "sla_margin_seconds": None if margin is None else int(margin.total_seconds()),
             "breached_at": _local_iso(ticket.breached_at),
             "escalation_level": ticket.escalation_level,
@@ -131,11 +131,11 @@ class TicketSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=[state.value for state in SlaState]))
     def get_sla_state(self, ticket: Ticket) -> str:
-        return ticket_sla_state(ticket=ticket, now=self._now()).value
+        return first_response_state(ticket=ticket, now=self._now()).value
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_sla_margin_seconds(self, ticket: Ticket) -> int | None:
-        margin = ticket_sla_margin(ticket=ticket, now=self._now())
+        margin = first_response_margin(ticket=ticket, now=self._now())
         return None if margin is None else int(margin.total_seconds())
 
 

@@ -39,8 +39,9 @@ from notifications.models import Notification, OutboxMessage
 from notifications.services import outbox_dispatch_on_commit
 from sla import selectors as sla_selectors
 from sla.models import EscalationRule, Severity
+from tickets import clocks
 from tickets.events import event_record, events_fan_out
-from tickets.models import OPEN_STATUSES, Ticket, TicketEvent
+from tickets.models import Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
 
@@ -73,37 +74,20 @@ def _stamp(moment: datetime.datetime) -> str:
 
 def tickets_breach_due(*, now: datetime.datetime) -> QuerySet[Ticket]:
     """Open, unanswered tickets whose deadline has passed and whose breach is not recorded
-    (index `ticket_due_unanswered`). A ticket closed before its deadline never breaches."""
-    return Ticket.objects.filter(
-        first_responded_at__isnull=True,
-        breached_at__isnull=True,
-        first_response_due__isnull=False,
-        first_response_due__lte=now,
-        status__in=OPEN_STATUSES,
-    )
+    (`clocks.q_breach_pending`, index `ticket_due_unanswered`)."""
+    return Ticket.objects.filter(clocks.q_breach_due(now=now))
 
 
 def tickets_at_risk_due(*, now: datetime.datetime) -> QuerySet[Ticket]:
     """Open, unanswered tickets whose warning time has come and not been handled
-    (index `ticket_at_risk_pending`)."""
-    return Ticket.objects.filter(
-        first_responded_at__isnull=True,
-        at_risk_notified_at__isnull=True,
-        at_risk_at__isnull=False,
-        at_risk_at__lte=now,
-        status__in=OPEN_STATUSES,
-    )
+    (`clocks.q_at_risk_pending`, index `ticket_at_risk_pending`)."""
+    return Ticket.objects.filter(clocks.q_at_risk_due(now=now))
 
 
 def tickets_escalation_due(*, now: datetime.datetime) -> QuerySet[Ticket]:
-    """Breached, unanswered, open tickets with a further level due (index
-    `ticket_next_escalation`). A first response clears next_escalation_at, which stops them."""
-    return Ticket.objects.filter(
-        first_responded_at__isnull=True,
-        next_escalation_at__isnull=False,
-        next_escalation_at__lte=now,
-        status__in=OPEN_STATUSES,
-    )
+    """Breached, unanswered, open tickets with a further level due
+    (`clocks.q_escalation_pending`, index `ticket_next_escalation`)."""
+    return Ticket.objects.filter(clocks.q_escalation_due(now=now))
 
 
 def claim_queryset(queryset: QuerySet[Ticket], *, order_by: str, limit: int) -> QuerySet[Ticket]:
@@ -128,20 +112,11 @@ def deadlines_upcoming(
     the sweep schedules an exact-time check for each, so a breach is marked within seconds
     of its deadline instead of at the next sweep."""
     until = now + (horizon or exact_check_horizon())
-    breaches = Ticket.objects.filter(
-        first_responded_at__isnull=True,
-        breached_at__isnull=True,
-        first_response_due__isnull=False,
-        first_response_due__gt=now,
-        first_response_due__lte=until,
-        status__in=OPEN_STATUSES,
-    ).values_list("pk", "first_response_due")
+    breaches = Ticket.objects.filter(clocks.q_breach_between(after=now, until=until)).values_list(
+        "pk", "first_response_due"
+    )
     escalations = Ticket.objects.filter(
-        first_responded_at__isnull=True,
-        next_escalation_at__isnull=False,
-        next_escalation_at__gt=now,
-        next_escalation_at__lte=until,
-        status__in=OPEN_STATUSES,
+        clocks.q_escalation_between(after=now, until=until)
     ).values_list("pk", "next_escalation_at")
     return sorted([*breaches, *escalations], key=lambda row: row[1])
 
@@ -659,33 +634,15 @@ def ticket_deadline_check(*, ticket_id: int, now: datetime.datetime | None = Non
             )
             escalated = _escalate_due(pending, now, context)
     state = (
-        Ticket.objects.filter(pk=ticket_id, first_responded_at__isnull=True)
-        .values("breached_at", "first_response_due", "next_escalation_at")
+        Ticket.objects.filter(pk=ticket_id)
+        .values("first_responded_at", "breached_at", "first_response_due", "next_escalation_at")
         .first()
     )
     next_check_at = None
-    if state is not None:
+    if state is not None and state["first_responded_at"] is None:
         moment = state["next_escalation_at"]
         if state["breached_at"] is None:
             moment = state["first_response_due"]
         if moment is not None and moment > now:
             next_check_at = moment
     return CheckResult(breached=breached, escalated=escalated, next_check_at=next_check_at)
-
-
-def on_ticket_event(event: TicketEvent) -> None:
-    """TICKET_EVENT_SUBSCRIBERS entry: a ticket opened (or re-clocked by a severity change)
-    with its deadline within the horizon gets its exact-time check now, after commit — the
-    next sweep would come too late. Scheduling never fails the transaction: with the broker
-    down the sweep is the safety net."""
-    if event.kind not in (Kind.CREATED, Kind.SEVERITY_CHANGED):
-        return
-    ticket = event.ticket
-    due = ticket.first_response_due
-    if due is None or ticket.first_responded_at is not None:
-        return
-    if due - timezone.now() > exact_check_horizon():
-        return
-    from sla.tasks import deadline_check_schedule
-
-    transaction.on_commit(partial(deadline_check_schedule, ticket_id=ticket.pk, at=due))

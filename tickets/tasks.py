@@ -1,4 +1,7 @@
-"""Thin Celery tasks over `sla.escalation`.
+"""Thin Celery tasks over `tickets.escalation`.
+
+The tasks keep their names from when they lived in `sla.tasks` (`name=`): the beat schedule in
+the database and messages already queued name them so.
 
 Timing: `breach_sweep` runs every minute (django-celery-beat, in the database); it marks what
 is due and schedules an exact-time `deadline_check` for every deadline or escalation falling in
@@ -10,12 +13,15 @@ from __future__ import annotations
 
 import datetime
 import logging
+from functools import partial
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.db import transaction
 from django.utils import timezone
 
-from sla import escalation
+from tickets import escalation
+from tickets.models import TicketEvent
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +41,7 @@ def deadline_check_schedule(*, ticket_id: int, at: datetime.datetime) -> None:
         logger.warning("deadline check of ticket %s not scheduled", ticket_id, exc_info=True)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="sla.tasks.deadline_check", ignore_result=True)
 def deadline_check(ticket_id: int) -> None:
     """Breach or escalate one ticket at its exact moment. A timer that fired a little early
     re-arms itself for the remaining fraction of a second."""
@@ -47,7 +53,7 @@ def deadline_check(ticket_id: int) -> None:
         deadline_check_schedule(ticket_id=ticket_id, at=result.next_check_at)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="sla.tasks.breach_sweep", ignore_result=True)
 def breach_sweep() -> int:
     """Mark due tickets breached, then arm the exact-time checks of the next ~70 s."""
     # Arm first, then mark: a deadline falling while the sweep runs is either armed (after
@@ -57,12 +63,12 @@ def breach_sweep() -> int:
     return escalation.breaches_mark().tickets
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="sla.tasks.escalation_sweep", ignore_result=True)
 def escalation_sweep() -> int:
     return escalation.escalations_fire().tickets
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="sla.tasks.at_risk_sweep", ignore_result=True)
 def at_risk_sweep() -> int:
     return escalation.at_risk_warn().tickets
 
@@ -74,3 +80,19 @@ def _sweep_on_worker_start(sender, **kwargs) -> None:
         breach_sweep.apply_async(retry=False)
     except Exception:
         logger.warning("start-up sweep not enqueued", exc_info=True)
+
+
+def on_ticket_event(event: TicketEvent) -> None:
+    """TICKET_EVENT_SUBSCRIBERS entry: a ticket opened (or re-clocked by a severity change)
+    with its deadline within the horizon gets its exact-time check now, after commit — the
+    next sweep would come too late. Scheduling never fails the transaction: with the broker
+    down the sweep is the safety net."""
+    if event.kind not in (TicketEvent.Kind.CREATED, TicketEvent.Kind.SEVERITY_CHANGED):
+        return
+    ticket = event.ticket
+    due = ticket.first_response_due
+    if due is None or ticket.first_responded_at is not None:
+        return
+    if due - timezone.now() > escalation.exact_check_horizon():
+        return
+    transaction.on_commit(partial(deadline_check_schedule, ticket_id=ticket.pk, at=due))
