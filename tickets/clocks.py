@@ -28,6 +28,7 @@ from functools import reduce
 from operator import or_
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.db.models import F, Q
 
 from sla import deadlines
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FIRST_RESPONSE",
+    "INTERNAL_TARGET",
     "OPEN_STATUS_VALUES",
     "ClockColumns",
     "SlaState",
@@ -63,7 +65,17 @@ __all__ = [
     "q_open",
     "q_state",
     "q_state_not",
+    "q_target",
+    "q_target_at_risk_due",
+    "q_target_at_risk_pending",
+    "q_target_breach_between",
+    "q_target_breach_due",
+    "q_target_breach_pending",
+    "q_target_live",
+    "q_target_not",
+    "q_tickets_with_target",
     "state_of",
+    "target_state",
 ]
 
 # Open statuses in a fixed order for index conditions (migrations must not change run to run).
@@ -90,6 +102,18 @@ FIRST_RESPONSE = ClockColumns(
     fulfilled_at="first_responded_at",
     breached_at="breached_at",
     stopped=("resolved_at", "closed_at"),
+)
+
+
+# An internal target (TicketClock): fulfilled by the reply or the resolution, stopped when the
+# ticket finished without it, paused while waiting (DOMAIN.md point 13).
+INTERNAL_TARGET = ClockColumns(
+    due="due",
+    at_risk_at="at_risk_at",
+    fulfilled_at="fulfilled_at",
+    breached_at="breached_at",
+    stopped=("stopped_at",),
+    paused_since="paused_since",
 )
 
 
@@ -129,6 +153,12 @@ def state_of(row: Any, columns: ClockColumns, *, now: datetime.datetime) -> SlaS
 def first_response_state(*, ticket: Ticket, now: datetime.datetime) -> SlaState:
     """Where the ticket's first-response clock stands at `now` (DOMAIN.md §7, §8)."""
     return state_of(ticket, FIRST_RESPONSE, now=now)
+
+
+def target_state(*, clock: Any, now: datetime.datetime) -> SlaState:
+    """Where an internal target's clock (a TicketClock) stands at `now`. A clock that has not
+    started (no customer message awaits a reply) has no due instant: NO_COMMITMENT."""
+    return state_of(clock, INTERNAL_TARGET, now=now)
 
 
 def first_response_margin(*, ticket: Ticket, now: datetime.datetime) -> datetime.timedelta | None:
@@ -302,6 +332,76 @@ def q_breach_between(*, after: datetime.datetime, until: datetime.datetime) -> Q
 
 def q_escalation_between(*, after: datetime.datetime, until: datetime.datetime) -> Q:
     return q_escalation_pending() & Q(next_escalation_at__gt=after, next_escalation_at__lte=until)
+
+
+# --- the same for the internal targets (rows of TicketClock) ----------------------------------
+
+
+def q_target(state: SlaState, *, now: datetime.datetime) -> Q:
+    return q_state(INTERNAL_TARGET, state, now=now)
+
+
+def q_target_not(state: SlaState, *, now: datetime.datetime) -> Q:
+    return q_state_not(INTERNAL_TARGET, state, now=now)
+
+
+def q_target_breach_pending() -> Q:
+    """Running, unpaused, unfulfilled, not stopped, breach not recorded (`clock_due_pending`)."""
+    return Q(
+        breached_at__isnull=True,
+        due__isnull=False,
+        fulfilled_at__isnull=True,
+        paused_since__isnull=True,
+        stopped_at__isnull=True,
+    )
+
+
+def q_target_at_risk_pending() -> Q:
+    """Running, unpaused, warning not yet handled (`clock_at_risk_pending`)."""
+    return Q(
+        at_risk_at__isnull=False,
+        at_risk_notified_at__isnull=True,
+        breached_at__isnull=True,
+        fulfilled_at__isnull=True,
+        paused_since__isnull=True,
+        stopped_at__isnull=True,
+    )
+
+
+def q_target_breach_due(*, now: datetime.datetime) -> Q:
+    return q_target_breach_pending() & Q(due__lte=now)
+
+
+def q_target_at_risk_due(*, now: datetime.datetime) -> Q:
+    return q_target_at_risk_pending() & Q(at_risk_at__lte=now)
+
+
+def q_target_breach_between(*, after: datetime.datetime, until: datetime.datetime) -> Q:
+    return q_target_breach_pending() & Q(due__gt=after, due__lte=until)
+
+
+def q_target_live() -> Q:
+    """Started and not finished (running or paused): what a pause, a resume, a reply or the
+    end of the ticket acts on."""
+    return Q(
+        due__isnull=False,
+        fulfilled_at__isnull=True,
+        stopped_at__isnull=True,
+    )
+
+
+def q_tickets_with_target(target: str, state: SlaState, *, now: datetime.datetime) -> Q:
+    """Tickets whose `target` clock is in `state` (API `sla_target` + `sla_state`, queues).
+    The first response is the ticket's own clock; an internal target without a clock row is
+    NO_COMMITMENT, as its row would be."""
+    if target == deadlines.Target.FIRST_RESPONSE:
+        return q_first_response(state, now=now)
+    # Through the app registry, not an import: `tickets.models` imports this module.
+    rows = apps.get_model("tickets", "TicketClock").objects.filter(target=target)
+    condition = Q(pk__in=rows.filter(q_target(state, now=now)).values("ticket_id"))
+    if state is SlaState.NO_COMMITMENT:
+        return condition | ~Q(pk__in=rows.values("ticket_id"))
+    return condition
 
 
 # --- starting a clock, and deriving its instants from the stored start -------------------------

@@ -38,10 +38,10 @@ from contracts.models import Plan
 from notifications.models import Notification, OutboxMessage
 from notifications.services import outbox_dispatch_on_commit
 from sla import selectors as sla_selectors
-from sla.models import EscalationRule, Severity
+from sla.models import EscalationRule, InternalTarget, Severity
 from tickets import clocks
 from tickets.events import event_record, events_fan_out
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Ticket, TicketClock, TicketEvent
 
 logger = logging.getLogger(__name__)
 
@@ -646,3 +646,162 @@ def ticket_deadline_check(*, ticket_id: int, now: datetime.datetime | None = Non
         if moment is not None and moment > now:
             next_check_at = moment
     return CheckResult(breached=breached, escalated=escalated, next_check_at=next_check_at)
+
+
+# --- the internal targets (next reply, resolution): breach and warning, exactly once ---------
+
+TARGET_BREACHED_HEADLINE = _("社内目標（%(target)s）の期限を超過しました")
+TARGET_AT_RISK_HEADLINE = _("社内目標（%(target)s）の期限が近づいています")
+TARGET_BODY = _(
+    "件名: %(subject)s\n顧客: %(customer)s\n社内目標の期限: %(due)s (JST)\n"
+    "※約款の期限ではありません"
+)
+
+
+def _target_text(clock: TicketClock, headline) -> tuple[str, str]:
+    ticket = clock.ticket
+    target = str(InternalTarget.Kind(clock.target).label)
+    title = (
+        f"【{Severity(ticket.severity).label}】{ticket.number} {str(headline) % {'target': target}}"
+    )
+    body = str(TARGET_BODY) % {
+        "subject": ticket.subject,
+        "customer": ticket.customer.name,
+        "due": _local(clock.due),
+    }
+    return title, body
+
+
+def _claim_clocks(condition, *, order_by: str, limit: int) -> list[TicketClock]:
+    """The claim, as for tickets: rows another sweep holds are skipped, a row another sweep
+    committed meanwhile drops out of the WHERE clause, so each clock is claimed once."""
+    return list(
+        TicketClock.objects.filter(condition)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("ticket__customer")
+        .order_by(order_by, "pk")[:limit]
+    )
+
+
+def _target_sweep(condition_for, order_by: str, handle, now, budget_seconds: float) -> SweepResult:
+    context = _Context()
+    started = monotonic()
+    total = batches = 0
+    limit = _batch_size()
+    while True:
+        current = now or timezone.now()
+        with transaction.atomic(), _in_site_language():
+            claimed = _claim_clocks(condition_for(now=current), order_by=order_by, limit=limit)
+            count = handle(claimed, current, context)
+        if not claimed:
+            break
+        total += count
+        batches += 1
+        if len(claimed) < limit or monotonic() - started > budget_seconds:
+            break
+    return SweepResult(tickets=total, batches=batches)
+
+
+def _target_breach(claimed: list[TicketClock], now: datetime.datetime, context: _Context) -> int:
+    if not claimed:
+        return 0
+    context.load_assignees([clock.ticket for clock in claimed])
+    writes = _Writes()
+    for clock in claimed:
+        ticket = clock.ticket
+        clock.breached_at = now
+        key = f"{clock.target}:breached:{_stamp(clock.due)}"
+        writes.event(
+            ticket,
+            Kind.SLA_BREACHED,
+            {
+                "target": clock.target,
+                "due": clock.due.isoformat(),
+                "breached_at": now.isoformat(),
+                "delay_seconds": round((now - clock.due).total_seconds(), 3),
+            },
+            key,
+        )
+        assignee = context.assignee(ticket)
+        writes.notify(
+            recipients=[assignee] if assignee else context.members(Role.SUPERVISOR),
+            ticket=ticket,
+            kind=Kind.SLA_BREACHED,
+            key=key,
+            text=partial(_target_text, clock, TARGET_BREACHED_HEADLINE),
+        )
+    TicketClock.objects.bulk_update(claimed, ["breached_at"])
+    writes.save(now)
+    return len(claimed)
+
+
+def _target_warn(claimed: list[TicketClock], now: datetime.datetime, context: _Context) -> int:
+    if not claimed:
+        return 0
+    context.load_assignees([clock.ticket for clock in claimed])
+    writes = _Writes()
+    warned = 0
+    for clock in claimed:
+        clock.at_risk_notified_at = now
+        if clock.due <= now:
+            continue  # the breach alerts instead
+        warned += 1
+        ticket = clock.ticket
+        key = f"{clock.target}:at_risk:{_stamp(clock.due)}"
+        writes.event(
+            ticket,
+            Kind.SLA_AT_RISK,
+            {"target": clock.target, "due": clock.due.isoformat(), "notified_at": now.isoformat()},
+            key,
+        )
+        assignee = context.assignee(ticket)
+        writes.notify(
+            recipients=[assignee] if assignee else context.members(Role.SUPERVISOR),
+            ticket=ticket,
+            kind=Kind.SLA_AT_RISK,
+            key=key,
+            text=partial(_target_text, clock, TARGET_AT_RISK_HEADLINE),
+        )
+    TicketClock.objects.bulk_update(claimed, ["at_risk_notified_at"])
+    writes.save(now)
+    return warned
+
+
+def target_breaches_mark(
+    *, now: datetime.datetime | None = None, budget_seconds: float = 50.0
+) -> SweepResult:
+    """Mark every due internal target breached, once (`result.tickets` counts clocks)."""
+    return _target_sweep(clocks.q_target_breach_due, "due", _target_breach, now, budget_seconds)
+
+
+def target_at_risk_warn(
+    *, now: datetime.datetime | None = None, budget_seconds: float = 50.0
+) -> SweepResult:
+    """Send the one at-risk warning of every internal target whose warning time has come."""
+    return _target_sweep(
+        clocks.q_target_at_risk_due, "at_risk_at", _target_warn, now, budget_seconds
+    )
+
+
+def target_deadlines_upcoming(
+    *, now: datetime.datetime, horizon: datetime.timedelta | None = None
+) -> list[tuple[int, datetime.datetime]]:
+    """(clock id, due) of every internal target falling due in (now, now + horizon]."""
+    until = now + (horizon or exact_check_horizon())
+    return list(
+        TicketClock.objects.filter(clocks.q_target_breach_between(after=now, until=until))
+        .order_by("due")
+        .values_list("pk", "due")
+    )
+
+
+def target_deadline_check(*, clock_id: int, now: datetime.datetime | None = None) -> bool:
+    """The exact-time check of one internal target: breach it if still to do."""
+    now = now or timezone.now()
+    with transaction.atomic(), _in_site_language():
+        due = list(
+            TicketClock.objects.filter(clocks.q_target_breach_due(now=now), pk=clock_id)
+            .select_for_update(of=("self",))
+            .select_related("ticket__customer")
+        )
+        return _target_breach(due, now, _Context()) > 0

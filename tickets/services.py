@@ -18,7 +18,7 @@ from contracts.models import Contact, Customer, Subscription
 from contracts.selectors import contract_for
 from sla.deadlines import SlaState
 from tickets import attachments as attachment_rules
-from tickets import clocks, eligibility, escalation
+from tickets import clocks, eligibility, escalation, targets
 from tickets.events import event_record
 from tickets.exceptions import (
     AttachmentRejected,
@@ -184,6 +184,7 @@ def ticket_open(
             else None,
         },
     )
+    targets.targets_open(ticket=ticket, now=now, actor=actor)
     return ticket
 
 
@@ -261,6 +262,7 @@ def ticket_transition(
         )
     _save(ticket, actor)
     event_record(ticket=ticket, kind=Kind.STATUS_CHANGED, actor=actor, data=data)
+    targets.targets_on_status(ticket=ticket, previous=previous, now=now, actor=actor)
     return ticket
 
 
@@ -544,4 +546,10 @@ def message_add(
                 target = Status.IN_PROGRESS
         if target is not None and target != ticket.status:
             ticket_transition(ticket=ticket, to=target, actor=actor, now=now)
+    # The internal targets, once the status says where the ticket stands (a pause ended).
+    current = Ticket.objects.get(pk=ticket.pk)
+    if kind == Message.Kind.CUSTOMER:
+        targets.targets_on_customer_message(ticket=current, now=now, actor=actor)
+    elif _counts_as_first_response(kind, message.direction):
+        targets.targets_on_agent_reply(ticket=current, now=now, actor=actor)
     return message

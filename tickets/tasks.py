@@ -53,14 +53,40 @@ def deadline_check(ticket_id: int) -> None:
         deadline_check_schedule(ticket_id=ticket_id, at=result.next_check_at)
 
 
+def target_check_schedule(*, clock_id: int, at: datetime.datetime) -> None:
+    """As `deadline_check_schedule`, for one internal target's clock."""
+    if target_deadline_check.app.conf.task_always_eager:
+        return
+    countdown = max((at - timezone.now()).total_seconds(), 0.0)
+    try:
+        target_deadline_check.apply_async(
+            kwargs={"clock_id": clock_id}, countdown=countdown, retry=False
+        )
+    except Exception:
+        logger.warning("deadline check of clock %s not scheduled", clock_id, exc_info=True)
+
+
+@shared_task(ignore_result=True)
+def target_deadline_check(clock_id: int) -> None:
+    """Breach one internal target at its exact moment (re-armed if the timer fired early)."""
+    if not escalation.target_deadline_check(clock_id=clock_id):
+        upcoming = dict(escalation.target_deadlines_upcoming(now=timezone.now()))
+        if clock_id in upcoming:
+            target_check_schedule(clock_id=clock_id, at=upcoming[clock_id])
+
+
 @shared_task(name="sla.tasks.breach_sweep", ignore_result=True)
 def breach_sweep() -> int:
     """Mark due tickets breached, then arm the exact-time checks of the next ~70 s."""
     # Arm first, then mark: a deadline falling while the sweep runs is either armed (after
     # `now`) or due when the marking starts, never in a gap between the two.
-    for ticket_id, at in escalation.deadlines_upcoming(now=timezone.now()):
+    now = timezone.now()
+    for ticket_id, at in escalation.deadlines_upcoming(now=now):
         deadline_check_schedule(ticket_id=ticket_id, at=at)
-    return escalation.breaches_mark().tickets
+    for clock_id, at in escalation.target_deadlines_upcoming(now=now):
+        target_check_schedule(clock_id=clock_id, at=at)
+    # The terms' first response, then the internal targets: each breach marked once.
+    return escalation.breaches_mark().tickets + escalation.target_breaches_mark().tickets
 
 
 @shared_task(name="sla.tasks.escalation_sweep", ignore_result=True)
@@ -70,7 +96,7 @@ def escalation_sweep() -> int:
 
 @shared_task(name="sla.tasks.at_risk_sweep", ignore_result=True)
 def at_risk_sweep() -> int:
-    return escalation.at_risk_warn().tickets
+    return escalation.at_risk_warn().tickets + escalation.target_at_risk_warn().tickets
 
 
 @worker_ready.connect
