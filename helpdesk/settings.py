@@ -291,6 +291,16 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "SeverityEnum": "sla.models.Severity",
+        # Every SLA clock state (sla.deadlines.SlaState), in its order.
+        "SlaStateEnum": [
+            "no_commitment",
+            "running",
+            "paused",
+            "at_risk",
+            "met",
+            "breached",
+            "stopped",
+        ],
         "TicketStatusEnum": "tickets.models.Status",
         "WebhookEventEnum": "webhooks.models.WebhookEvent",
     },

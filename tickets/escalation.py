@@ -501,6 +501,7 @@ def _warn(tickets: list[Ticket], now: datetime.datetime, context: _Context) -> i
             ticket,
             Kind.AT_RISK,
             {
+                "target": "first_response",
                 "at_risk_at": ticket.at_risk_at.isoformat(),
                 "first_response_due": ticket.first_response_due.isoformat(),
                 "notified_at": now.isoformat(),

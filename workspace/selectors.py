@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import AGENT_ROLES
 from contracts.models import Contact, Customer, Reseller, Subscription
 from contracts.selectors import contacts_with_domains
-from sla.deadlines import SlaState
+from sla.deadlines import SlaState, Target
 from sla.models import Severity
 from tickets import clocks
 from tickets.models import Message, Status, Ticket, TicketEvent
@@ -103,6 +103,8 @@ class QueueFilters:
     assignee: str = ""  # a user id, or "none" for unassigned
     status: str = ""
     search: str = ""
+    sla_target: str = ""  # first_response (default), next_reply or resolution
+    sla_state: str = ""
 
 
 def _search_q(search: str) -> Q:
@@ -142,6 +144,11 @@ def tickets_in_queue(
         queryset = queryset.filter(status=filters.status)
     if filters.search.strip():
         queryset = queryset.filter(_search_q(filters.search))
+    if filters.sla_state in {state.value for state in SlaState}:
+        target = filters.sla_target or Target.FIRST_RESPONSE
+        queryset = queryset.filter(
+            clocks.q_tickets_with_target(target, SlaState(filters.sla_state), now=now)
+        )
     return queryset.order_by(F("first_response_due").asc(nulls_last=True), "received_at", "id")
 
 

@@ -15,7 +15,7 @@ from sla.deadlines import SlaState
 from tests.api.conftest import CsrfSessionClient
 from tests.sla.support import jst, open_ticket
 from tickets import clocks, escalation
-from tickets.models import Message, Status, Ticket
+from tickets.models import Message, Status, Ticket, TicketClock
 from tickets.services import (
     message_add,
     ticket_change_severity,
@@ -91,6 +91,18 @@ def _zoo(agent) -> dict[str, tuple[Ticket, SlaState]]:
     waiting = _critical(jst(2026, 6, 15, 11, 10))
     _reply(waiting, agent, jst(2026, 6, 15, 11, 15), requests_information=True)
     add("answered, waiting on the customer", waiting, SlaState.MET)
+
+    owed = _critical(jst(2026, 6, 15, 11))
+    _reply(owed, agent, jst(2026, 6, 15, 11, 5))
+    with _at(jst(2026, 6, 15, 11, 30)):
+        message_add(ticket=owed, kind=Message.Kind.CUSTOMER, body="追加の質問です")
+    add("answered, the customer wrote again: next reply owed", owed, SlaState.MET)
+
+    overdue_reply = _critical(jst(2026, 6, 15, 8, 30))
+    _reply(overdue_reply, agent, jst(2026, 6, 15, 9))
+    with _at(jst(2026, 6, 15, 9, 30)):
+        message_add(ticket=overdue_reply, kind=Message.Kind.CUSTOMER, body="まだですか")
+    add("answered, next reply overdue", overdue_reply, SlaState.MET)
 
     microsoft = _critical(jst(2026, 6, 15, 11, 10))
     with _at(jst(2026, 6, 15, 11, 15)):
@@ -261,3 +273,35 @@ def test_changing_the_warning_share_later_keeps_queues_and_labels_together(zoo, 
     page = workspace.queue_page(queryset=queue, page_number=1, now=NOW)
     assert {t.number for t in page.object_list} == _expected(zoo, SlaState.AT_RISK)
     assert {t.sla for t in page.object_list} == {SlaState.AT_RISK}
+
+
+def test_every_internal_target_agrees_in_python_the_database_and_the_api(zoo, agent):
+    rows = list(TicketClock.objects.select_related("ticket"))
+    states = {clock.pk: clocks.target_state(clock=clock, now=NOW) for clock in rows}
+    # The zoo holds every state of an internal target but "stopped"… and stopped too.
+    assert {SlaState.RUNNING, SlaState.PAUSED, SlaState.MET, SlaState.BREACHED} <= set(
+        states.values()
+    )
+    for state in SlaState:
+        inside = set(
+            TicketClock.objects.filter(clocks.q_target(state, now=NOW)).values_list("pk", flat=True)
+        )
+        assert inside == {pk for pk, got in states.items() if got is state}, state
+    client = CsrfSessionClient(agent)
+    with _at(NOW):
+        api_rows = client.get("/api/v1/tickets/?page_size=200").json()["results"]
+        by_number = {row["number"]: row["sla"] for row in api_rows}
+        for clock in rows:
+            assert by_number[clock.ticket.number][clock.target]["state"] == states[clock.pk].value
+        for row in api_rows:
+            assert row["sla"]["first_response"]["state"] == row["sla_state"]
+            assert row["sla"]["first_response"]["terms"] is True
+        for target in ("first_response", "next_reply", "resolution"):
+            for state in SlaState:
+                response = client.get(
+                    f"/api/v1/tickets/?page_size=200&sla_target={target}&sla_state={state.value}"
+                )
+                got = {row["number"] for row in response.json()["results"]}
+                assert got == {
+                    number for number, sla in by_number.items() if sla[target]["state"] == state
+                }, (target, state)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_filters import rest_framework as filters
 
 from helpdesk.api import IdFilter, UtcDateTimeFilter
-from sla.deadlines import SlaState
+from sla.deadlines import SlaState, Target
 from sla.models import Severity
 from tickets import clocks
 from tickets.models import Channel, Status, Ticket
@@ -50,6 +50,16 @@ class TicketFilter(filters.FilterSet):
         method="filter_at_risk",
         help_text="Unanswered, past the warning point, before the deadline.",
     )
+    sla_state = filters.MultipleChoiceFilter(
+        method="filter_sla_state",
+        choices=[(state.value, state.value) for state in SlaState],
+        help_text="The state of the clock named by sla_target (default first_response).",
+    )
+    sla_target = filters.ChoiceFilter(
+        method="filter_sla_target",
+        choices=[(target.value, target.value) for target in Target],
+        help_text="first_response (the terms', Art. 3.3), next_reply or resolution (internal).",
+    )
     received_after = UtcDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = UtcDateTimeFilter(field_name="received_at", lookup_expr="lt")
     search = filters.CharFilter(
@@ -76,6 +86,19 @@ class TicketFilter(filters.FilterSet):
             return queryset
         now = timezone.now()
         return queryset.filter(_q_state(SlaState.AT_RISK, value, now=now))
+
+    def filter_sla_state(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if not value:
+            return queryset
+        target = self.form.cleaned_data.get("sla_target") or Target.FIRST_RESPONSE
+        now = timezone.now()
+        condition = Q(pk__in=[])
+        for state in value:
+            condition |= clocks.q_tickets_with_target(target, SlaState(state), now=now)
+        return queryset.filter(condition)
+
+    def filter_sla_target(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # names the clock `sla_state` filters on
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

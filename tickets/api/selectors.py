@@ -25,5 +25,6 @@ def tickets_for_api(*, user) -> QuerySet[Ticket]:
         tickets_visible_to(user)
         .select_related(None)
         .select_related("customer", "subscription__product", "requester")
+        .prefetch_related("clocks")
         .annotate(severity_rank=SEVERITY_RANK)
     )
