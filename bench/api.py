@@ -139,7 +139,7 @@ def seed(*, tickets: int, resellers: int, customers_per_reseller: int, reseed: b
         for reseller in all_resellers:
             if SupportContract.objects.filter(reseller=reseller).exists():
                 continue
-            plan = Plan.TWENTY_FOUR_SEVEN if reseller.pk % 2 else Plan.BUSINESS_HOURS
+            plan: str = Plan.TWENTY_FOUR_SEVEN if reseller.pk % 2 else Plan.BUSINESS_HOURS
             SupportContract.objects.create(reseller=reseller, plan=plan, starts_on=date(2020, 1, 1))
             users = User.objects.bulk_create(
                 [

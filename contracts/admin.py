@@ -3,6 +3,10 @@
 Contacts are written through `contracts.services`, as the API writes them: one address per
 active contact, masked values never stored, a desk verification recorded with who and how."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -24,6 +28,9 @@ from contracts.models import (
 )
 from contracts.services import contract_overlaps
 from helpdesk.exceptions import DomainError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @admin.register(Reseller)
@@ -122,8 +129,9 @@ class ContactForm(ModelForm):
         model = Contact
         fields = ["customer", "reseller", "name", "email", "phone", "is_global_admin", "is_active"]
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         email = cleaned.get("email")
         if email and cleaned.get("is_active", True):
             try:
@@ -169,7 +177,7 @@ class ContactAdmin(SimpleHistoryAdmin):
         return (*fields, "customer", "reseller") if obj is not None else fields
 
     @admin.display(description=_("全体管理者の確認"))
-    def verification(self, contact: Contact) -> str:
+    def verification(self, contact: Contact) -> StrOrPromise:
         if contact.pk is None:
             return "—"
         state = selectors.contact_global_admin_verification(contact=contact)
@@ -230,20 +238,25 @@ class SupportContractForm(ModelForm):
         model = SupportContract
         fields = ["reseller", "customer", "plan", "starts_on", "ends_on", "status"]
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         customer = cleaned.get("customer")
-        if customer is not None and cleaned.get("reseller") not in (None, customer.reseller):
+        reseller = cleaned.get("reseller")
+        if customer is not None and reseller not in (None, customer.reseller):
             raise ValidationError({"customer": "顧客はこのリセラーの顧客ではありません。"})
+        starts_on = cleaned.get("starts_on")
+        if reseller is None or starts_on is None:
+            return cleaned  # the field errors say what is missing
         candidate = SupportContract(
             pk=self.instance.pk,
-            reseller=cleaned.get("reseller"),
+            reseller=reseller,
             customer=customer,
-            status=cleaned.get("status"),
-            starts_on=cleaned.get("starts_on"),
+            status=cleaned.get("status", ""),
+            starts_on=starts_on,
             ends_on=cleaned.get("ends_on"),
         )
-        if cleaned.get("reseller") and cleaned.get("starts_on") and contract_overlaps(candidate):
+        if contract_overlaps(candidate):
             raise ValidationError(ContractOverlap.message_ja)
         return cleaned
 

@@ -223,7 +223,9 @@ class Contact(models.Model):
         """The reseller this contact ultimately belongs to (own or through its customer)."""
         if self.reseller_id is not None:
             return self.reseller_id
-        return self.customer.reseller_id
+        customer = self.customer
+        assert customer is not None, "contact_one_party: no reseller, so a customer"
+        return customer.reseller_id
 
 
 class Product(models.Model):
@@ -367,5 +369,5 @@ class SupportContract(models.Model):
         ]
 
     def __str__(self) -> str:
-        scope = self.customer.name if self.customer_id else self.reseller.name
+        scope = self.customer.name if self.customer is not None else self.reseller.name
         return f"{scope}: {self.get_plan_display()} ({self.starts_on}〜{self.ends_on or ''})"

@@ -4,6 +4,7 @@ admin's address is known to be theirs."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -63,15 +64,18 @@ def contacts_with_domains(queryset: QuerySet[Contact]) -> QuerySet[Contact]:
 def contact_domains(*, contact: Contact) -> list[str]:
     """The domains a contact's address may be in: its customer's; for a person of the
     reseller itself, those of the reseller's own tenant (none when it has no tenant here)."""
-    if contact.customer_id is not None:
+    if contact.customer is not None:
         return customer_domains(customer=contact.customer)
     reseller_field = Contact._meta.get_field("reseller")
-    if reseller_field.is_cached(contact) and hasattr(contact.reseller, "own_tenants"):
-        own_tenants = contact.reseller.own_tenants
+    own_tenants: Iterable[Customer]
+    reseller = contact.reseller if reseller_field.is_cached(contact) else None
+    if reseller is not None and hasattr(reseller, "own_tenants"):
+        # Prefetched by contacts_with_domains() (to_attr).
+        own_tenants = reseller.own_tenants
     else:
-        own_tenants = Customer.objects.filter(
-            reseller_id=contact.reseller_id, is_reseller_tenant=True
-        )
+        reseller_id = contact.reseller_id
+        assert reseller_id is not None, "contact_one_party: no customer, so a reseller"
+        own_tenants = Customer.objects.filter(reseller_id=reseller_id, is_reseller_tenant=True)
     return [domain for tenant in own_tenants for domain in customer_domains(customer=tenant)]
 
 

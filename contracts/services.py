@@ -23,6 +23,7 @@ from contracts.models import (
     SupportContract,
     VerificationMethod,
 )
+from helpdesk.history import history_user_set
 
 _FAR_FUTURE = datetime.date(9999, 12, 31)
 
@@ -56,7 +57,7 @@ def contract_save(*, contract: SupportContract, actor=None) -> SupportContract:
         )
     if contract_overlaps(contract):
         raise ContractOverlap(fields={"starts_on": ["overlap"], "ends_on": ["overlap"]})
-    contract._history_user = actor
+    history_user_set(contract, actor)
     contract.save()
     return contract
 
@@ -89,7 +90,7 @@ def contact_email_check(*, email: str, exclude_pk: int | None = None) -> None:
 def _contact_save(contact: Contact, actor) -> None:
     """Save, turning a concurrent claim of the same address (the database's unique
     constraint) into the same error as the check before it."""
-    contact._history_user = actor
+    history_user_set(contact, actor)
     try:
         with transaction.atomic():
             contact.save()
@@ -221,7 +222,7 @@ def customer_create(
         primary_domain=primary_domain,
         domains=list(domains or []),
     )
-    customer._history_user = actor
+    history_user_set(customer, actor)
     customer.save()
     return customer
 
@@ -236,7 +237,7 @@ def customer_update(*, customer: Customer, actor=None, **changes: object) -> Cus
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     for name, value in changes.items():
         setattr(customer, name, value)
-    customer._history_user = actor
+    history_user_set(customer, actor)
     customer.save()
     return customer
 
@@ -258,7 +259,7 @@ def product_create(
         support_included=support_included,
         support_scope=support_scope,
     )
-    product._history_user = actor
+    history_user_set(product, actor)
     product.save()
     return product
 
@@ -297,6 +298,6 @@ def subscription_save(
     if subscription.status != Subscription.Status.ENDED:
         subscription.ended_at = None
         subscription.end_reason = ""
-    subscription._history_user = actor
+    history_user_set(subscription, actor)
     subscription.save()
     return subscription

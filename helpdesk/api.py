@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import get_language
 from django.views.csrf import csrf_failure as django_csrf_failure
@@ -35,6 +37,9 @@ from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 from accounts.roles import Role
 from helpdesk.exceptions import DomainError
@@ -246,8 +251,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return response
     code = next((code for cls, code in _CODES if isinstance(exc, cls)), "error")
     response.data = error_body(code)
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        response.data["fields"] = {"retry_after": [str(int(exc.wait))]}
+    # Throttled sets `wait` (seconds, or None), which djangorestframework-stubs do not declare.
+    wait: float | None = getattr(exc, "wait", None)
+    if isinstance(exc, exceptions.Throttled) and wait is not None:
+        response.data["fields"] = {"retry_after": [str(int(wait))]}
     return response
 
 
@@ -262,16 +269,22 @@ def request_too_large_body(*, limit: int) -> dict[str, Any]:
     return error_body("request_too_large", fields={"limit_bytes": [str(limit)]})
 
 
-class JsonErrorsMixin:
+if TYPE_CHECKING:
+    _MixinBase = APIView  # the mixin goes before an APIView in the bases
+else:
+    _MixinBase = object
+
+
+class JsonErrorsMixin(_MixinBase):
     """For API views whose answer is not JSON (the schema's YAML, Swagger UI's page): reads
     only, and any error in the one JSON shape rather than in the view's own format."""
 
-    http_method_names = ["get", "head"]
+    http_method_names: Sequence[str] = ["get", "head"]
 
     def handle_exception(self, exc: Exception) -> Response:
-        response = super().handle_exception(exc)  # type: ignore[misc]
-        self.request.accepted_renderer = JSONRenderer()  # type: ignore[attr-defined]
-        self.request.accepted_media_type = "application/json"  # type: ignore[attr-defined]
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = "application/json"
         return response
 
 
@@ -330,6 +343,12 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
         if isinstance(data, float):
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)
+
+    def scope_to(self, queryset: QuerySet[Any]) -> None:
+        """Accept only references to rows of `queryset` (the caller's own)."""
+        # djangorestframework-stubs type `queryset` with Manager, a descriptor, so mypy rejects
+        # every assignment to it through an instance; the value is a plain QuerySet.
+        self.queryset = queryset  # type: ignore[arg-type]
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):

@@ -14,7 +14,7 @@ from mail.models import HeldMail, InboundMail, MailTemplate
 
 class InboundMailAdmin(SimpleHistoryAdmin):
     list_display = ("received_at", "from_address", "subject", "status", "ticket", "reason")
-    list_filter = ("status",)
+    list_filter: tuple[str, ...] = ("status",)
     search_fields = ("message_id", "from_address", "subject", "ticket__number")
     list_select_related = ("ticket",)
     date_hierarchy = "received_at"

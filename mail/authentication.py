@@ -27,6 +27,7 @@ import ipaddress
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import Message
 
 import authres
@@ -155,7 +156,7 @@ def _single_from_domain(message: Message) -> tuple[str, str]:
     headers = message.get_all("From") or []
     if len(headers) != 1:
         return "", f"from_headers: {len(headers)}"
-    addresses = getattr(headers[0], "addresses", ())
+    addresses: tuple[Address, ...] = getattr(headers[0], "addresses", ())
     if len(addresses) != 1:
         return "", f"from_addresses: {len(addresses)}"
     domain = email_domain(addresses[0].addr_spec)

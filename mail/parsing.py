@@ -328,13 +328,15 @@ def _walk(message: Message) -> tuple[list[str], list[str], list[MailAttachment]]
         content_type = part.get_content_type()
         if part.is_multipart() and content_type != "message/rfc822":
             for sub in part.get_payload():
+                assert isinstance(sub, Message)  # a multipart's payload is its parts
                 visit(sub)
             return
         disposition = (part.get_content_disposition() or "").lower()
         filename = part.get_filename()
         if content_type == "message/rfc822":
             inner = part.get_payload()
-            payload = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+            first = inner[0] if isinstance(inner, list) and inner else None
+            payload = first.as_bytes() if isinstance(first, Message) else b""
             attachments.append(
                 MailAttachment(
                     filename=_safe_filename(filename or "", f"message{len(attachments) + 1}.eml"),
@@ -413,9 +415,9 @@ def severity_from(*, subject: str, text: str) -> str | None:
         for word in ("重大でない", "重大", "高"):
             if value.startswith(word):
                 return _SEVERITY_WORDS[word]
-    match = _SEVERITY_SUBJECT_RE.search(subject)
-    if match:
-        word = (match.group(1) or match.group(2)).lower().replace(" ", "")
+    subject_match = _SEVERITY_SUBJECT_RE.search(subject)
+    if subject_match:
+        word = (subject_match.group(1) or subject_match.group(2)).lower().replace(" ", "")
         return _SEVERITY_WORDS.get(word) or _SEVERITY_WORDS.get(word.replace("-", "_"))
     return None
 

@@ -94,7 +94,7 @@ def customer_for_contact(*, contact: Contact, text: str) -> Customer | None:
     reseller's own tenant (Art. 6.2: a reseller files on its customer's behalf)."""
     if contact.customer_id is not None:
         return contact.customer
-    customers = Customer.objects.filter(reseller_id=contact.reseller_id)
+    customers = Customer.objects.filter(reseller_id=contact.party_reseller_id)
     for match in _CUSTOMER_LINE_RE.finditer(text):
         value = match.group(1).strip().rstrip(".,、。")
         query = Q(primary_domain__iexact=value)
@@ -137,7 +137,11 @@ def thread_message_ids(*, ticket: Ticket) -> list[str]:
         .order_by("created_at", "id")
         .values_list("email_message_id", flat=True)
     )
-    ordered = list(dict.fromkeys([*opening, *messages]))
+    ordered = list(
+        dict.fromkeys(
+            [*opening, *(message_id for message_id in messages if message_id is not None)]
+        )
+    )
     if len(ordered) > REFERENCES_MAX:
         ordered = [ordered[0], *ordered[-(REFERENCES_MAX - 1) :]]
     return ordered

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from contracts.models import Contact, VerificationMethod
 from helpdesk.exceptions import DomainError
+from helpdesk.history import history_user_set
 from mail import authentication, parsing, selectors
 from mail.exceptions import MailNotHeld, MailNotUnauthenticated, ReleaseReasonRequired
 from mail.models import InboundMail
@@ -315,11 +316,11 @@ def inbound_receive(
     now = now or timezone.now()
     arrived = min(delivered_at or now, now)
     try:
-        parsed: parsing.ParsedMail | None = parsing.parse(raw)
+        parsed = parsing.parse(raw)
         message_id = parsed.message_id
     except Exception as error:
         logger.exception("Unparseable mail")
-        parsed, message_id = None, parsing.synthetic_message_id(raw)
+        message_id = parsing.synthetic_message_id(raw)
         inbound = _inbound_store(raw=raw, parsed=None, message_id=message_id, arrived=arrived)
         _inbound_finish(inbound=inbound, status=InboundStatus.HELD, reason=f"parse_error: {error}")
         return inbound
@@ -523,7 +524,7 @@ def _inbound_reprocess(
         raise MailNotHeld(fields={"status": [MailNotHeld.code]})
     parsed = parsing.parse(bytes(inbound.raw))
     inbound.status = InboundStatus.RECEIVED
-    inbound._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    history_user_set(inbound, actor if getattr(actor, "is_authenticated", False) else None)
     inbound.save(update_fields=["status"])
     return inbound_process(
         inbound=inbound, parsed=parsed, verdict=verdict, delivered_at=inbound.received_at, now=now
@@ -556,7 +557,7 @@ def inbound_release(
     inbound.release_method = method
     inbound.release_reason = reason.strip()
     inbound.status = InboundStatus.RECEIVED
-    inbound._history_user = inbound.released_by
+    history_user_set(inbound, inbound.released_by)
     inbound.save(
         update_fields=["released_at", "released_by", "release_method", "release_reason", "status"]
     )

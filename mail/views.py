@@ -49,16 +49,17 @@ def held_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("mail:held_list")
-    if inbound.status == InboundMail.Status.HELD:
+    ticket = inbound.ticket
+    if inbound.status == InboundMail.Status.HELD or ticket is None:
         messages.warning(
             request,
             _("まだチケットにできません（理由: %(reason)s）。") % {"reason": inbound.reason},
         )
         return redirect("mail:held_list")
     messages.success(
-        request, _("メールを %(number)s に取り込みました。") % {"number": inbound.ticket.number}
+        request, _("メールを %(number)s に取り込みました。") % {"number": ticket.number}
     )
-    return redirect("workspace:ticket", number=inbound.ticket.number)
+    return redirect("workspace:ticket", number=ticket.number)
 
 
 @login_required
@@ -104,7 +105,8 @@ def held_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _after_release(request: HttpRequest, inbound: InboundMail) -> HttpResponse:
-    if inbound.status == InboundMail.Status.HELD:
+    ticket = inbound.ticket
+    if inbound.status == InboundMail.Status.HELD or ticket is None:
         messages.warning(
             request,
             _("送信者を確認済みにしましたが、まだチケットにできません（理由: %(reason)s）。")
@@ -112,6 +114,6 @@ def _after_release(request: HttpRequest, inbound: InboundMail) -> HttpResponse:
         )
         return redirect("mail:held_list")
     messages.success(
-        request, _("メールを %(number)s に取り込みました。") % {"number": inbound.ticket.number}
+        request, _("メールを %(number)s に取り込みました。") % {"number": ticket.number}
     )
-    return redirect("workspace:ticket", number=inbound.ticket.number)
+    return redirect("workspace:ticket", number=ticket.number)

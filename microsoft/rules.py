@@ -48,7 +48,7 @@ def subscription_target(
     status = microsoft_status.lower()
     available_at = effective_start or created
     if status in _ENDED:
-        reason = EndReason.CANCELLED
+        reason: str = EndReason.CANCELLED
         for raw in suspension_reasons:
             mapped = _END_REASONS.get(raw.replace("_", "").replace(" ", "").lower())
             if mapped is not None:

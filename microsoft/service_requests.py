@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from helpdesk.exceptions import DomainError
+from helpdesk.history import history_user_set
 from microsoft.clients import transport_open
 from microsoft.http import (
     MicrosoftAuthError,
@@ -48,7 +49,7 @@ from tickets.workflow import can_transition
 logger = logging.getLogger(__name__)
 
 # Art. 3.3 severities in Partner Center's words (Microsoft's Sev A / B / C).
-SEVERITY_TO_MICROSOFT = {
+SEVERITY_TO_MICROSOFT: dict[str, str] = {
     Severity.CRITICAL: "critical",
     Severity.HIGH: "moderate",
     Severity.NON_CRITICAL: "minimal",
@@ -103,7 +104,7 @@ def credential_set(*, refresh_token: str, actor=None) -> PartnerCenterCredential
     credential.refresh_token = refresh_token
     credential.status = PartnerCenterCredential.Status.OK
     credential.last_error = ""
-    credential._history_user = actor
+    history_user_set(credential, actor)
     credential.save()
     return credential
 
@@ -156,17 +157,22 @@ def credential_refused(*, error: MicrosoftAuthError) -> None:
     logger.error("Partner Center refresh token refused: %s", error)
 
 
+def _refresh_token_load() -> str:
+    """The newest refresh token, read when a token is needed (another worker may have
+    rotated it); CredentialMissing once the credential is gone."""
+    credential = credential_current()
+    if credential is None:
+        raise CredentialMissing()
+    return credential.refresh_token
+
+
 def user_client(transport: Transport) -> PartnerCenterClient:
     """A Partner Center client with App+User tokens; CredentialMissing without a usable
     refresh token."""
     credential = credential_current()
     if credential is None or credential.status != PartnerCenterCredential.Status.OK:
         raise CredentialMissing()
-    source = RefreshTokenSource(
-        transport,
-        load=lambda: credential_current().refresh_token,
-        save=_token_saved,
-    )
+    source = RefreshTokenSource(transport, load=_refresh_token_load, save=_token_saved)
     return PartnerCenterClient(transport, user_tokens=source)
 
 
@@ -285,7 +291,7 @@ def _record(*, ticket: Ticket, found: PcServiceRequest, actor, linked: bool) -> 
     request.created_by = actor if getattr(actor, "is_authenticated", False) else None
     request.linked = linked
     request.last_polled_at = timezone.now()
-    request._history_user = request.created_by
+    history_user_set(request, request.created_by)
     request.save()
     # Notes already on the request when it is linked are copied too.
     _notes_copy(request, found)
@@ -363,7 +369,8 @@ def service_request_update(
 
 def _tell_assignee(request: ServiceRequest, status: str, found: PcServiceRequest) -> None:
     ticket = request.ticket
-    if ticket.assignee_id is None or not ticket.assignee.is_active:
+    assignee = ticket.assignee
+    if assignee is None or not assignee.is_active:
         return
     with translation.override(settings.LANGUAGE_CODE):
         if status == ServiceRequest.Status.ATTENTION_NEEDED:
@@ -378,7 +385,7 @@ def _tell_assignee(request: ServiceRequest, status: str, found: PcServiceRequest
             ) % {"number": ticket.number, "id": request.request_id}
     moment = found.last_modified_at.isoformat() if found.last_modified_at else ""
     notification_create(
-        recipient=ticket.assignee,
+        recipient=assignee,
         title=title,
         kind=f"service_request_{status}",
         ticket=ticket,

@@ -17,6 +17,7 @@ import datetime
 import logging
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -44,12 +45,10 @@ def _reseller_for(
 
 
 def resellers_by_partner_id() -> dict[str, Reseller]:
-    return {
-        r.partner_center_id: r
-        for r in Reseller.objects.exclude(partner_center_id__isnull=True).exclude(
-            partner_center_id=""
-        )
-    }
+    resellers = Reseller.objects.exclude(partner_center_id__isnull=True).exclude(
+        partner_center_id=""
+    )
+    return {r.partner_center_id: r for r in resellers if r.partner_center_id is not None}
 
 
 def _product_for(subscription: PcSubscription, report: SyncReport, cache: dict[str, Product]):
@@ -98,7 +97,7 @@ def _subscription_apply(
         .first()
     )
     label = f"{customer.name}: {pc.offer_name or pc.offer_id} ({pc.id})"
-    wanted: dict[str, object] = {
+    wanted: dict[str, Any] = {
         "product": product,
         "quantity": pc.quantity,
         "status": target.status,

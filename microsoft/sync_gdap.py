@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 from collections import defaultdict
 from email.utils import make_msgid, parseaddr
 
@@ -104,15 +105,19 @@ def _mail_domain() -> str:
 
 
 def _warn(
-    relationship: GdapRelationship, threshold: int, report: SyncReport, now: datetime.datetime
+    relationship: GdapRelationship,
+    customer: Customer,
+    end_at: datetime.datetime,
+    threshold: int,
+    report: SyncReport,
+    now: datetime.datetime,
 ) -> None:
     """The desk's leads (in-app and by mail) and the reseller's webhooks hear of it."""
-    customer = relationship.customer
-    days_left = max((relationship.end_at - now).days, 0)
+    days_left = max((end_at - now).days, 0)
     with translation.override(settings.LANGUAGE_CODE):
         title = _("【GDAP】%(customer)s の委任アクセスが %(date)s に終了します（自動延長なし）") % {
             "customer": customer.name,
-            "date": timezone.localtime(relationship.end_at).strftime("%Y-%m-%d %H:%M"),
+            "date": timezone.localtime(end_at).strftime("%Y-%m-%d %H:%M"),
         }
         body = _(
             "リレーションシップ「%(name)s」はあと %(days)s 日で終了し、自動延長されません。"
@@ -122,7 +127,7 @@ def _warn(
             "days": days_left,
             "roles": ", ".join(role_name(r) for r in relationship.role_ids) or "—",
         }
-    key = f"gdap:{relationship.pk}:{threshold}:{relationship.end_at:%Y%m%d%H%M}"
+    key = f"gdap:{relationship.pk}:{threshold}:{end_at:%Y%m%d%H%M}"
     recipients = (
         get_user_model()
         .objects.filter(groups__name__in=WARNING_ROLES, is_active=True)
@@ -158,7 +163,7 @@ def _warn(
             "customer_id": customer.pk,
             "tenant_id": str(customer.tenant_id),
             "relationship": relationship.display_name or relationship.relationship_id,
-            "ends_at": timezone.localtime(relationship.end_at).isoformat(),
+            "ends_at": timezone.localtime(end_at).isoformat(),
             "days_left": days_left,
             "auto_extend": False,
             "roles": [role_name(r) for r in relationship.role_ids],
@@ -168,17 +173,18 @@ def _warn(
 
 
 def _warnings(relationship: GdapRelationship, report: SyncReport, now: datetime.datetime) -> None:
-    if relationship.customer is None:
-        return
+    customer, end_at = relationship.customer, relationship.end_at
+    if customer is None or end_at is None:
+        return  # no one to warn about, or nothing ends
     due = warning_thresholds_due(
         facts(relationship), thresholds=list(settings.GDAP_WARNING_DAYS), now=now
     )
     if not due:
         return
     done = set(
-        GdapWarning.objects.filter(
-            relationship=relationship, end_at=relationship.end_at
-        ).values_list("threshold_days", flat=True)
+        GdapWarning.objects.filter(relationship=relationship, end_at=end_at).values_list(
+            "threshold_days", flat=True
+        )
     )
     new = [t for t in due if t not in done]
     if not new:
@@ -189,10 +195,10 @@ def _warnings(relationship: GdapRelationship, report: SyncReport, now: datetime.
         GdapWarning.objects.create(
             relationship=relationship,
             threshold_days=threshold,
-            end_at=relationship.end_at,
+            end_at=end_at,
             sent=threshold == nearest,
         )
-    _warn(relationship, nearest, report, now)
+    _warn(relationship, customer, end_at, nearest, report, now)
 
 
 def gdap_sync(
@@ -219,7 +225,7 @@ def gdap_sync(
 
 
 def _apply(items: list[GraphRelationship], report: SyncReport, now: datetime.datetime) -> None:
-    by_tenant: dict[object, list[GraphRelationship]] = defaultdict(list)
+    by_tenant: dict[uuid.UUID, list[GraphRelationship]] = defaultdict(list)
     for item in items:
         by_tenant[item.customer_tenant_id].append(item)
     customers = {c.tenant_id: c for c in Customer.objects.filter(tenant_id__in=list(by_tenant))}

@@ -97,6 +97,7 @@ def outbox_mark_sent(*, message: OutboxMessage, now: datetime.datetime) -> None:
 def outbox_mark_failed(*, message: OutboxMessage, error: str, now: datetime.datetime) -> None:
     """Schedule the next attempt with backoff, or give up after OUTBOX_MAX_ATTEMPTS (an admin
     can still retry it)."""
+    changes: dict[str, Any]
     if message.attempts >= _max_attempts():
         changes = {"status": Status.FAILED, "next_attempt_at": None}
         logger.error("outbox %s failed for good: %s", message.dedup_key, error)

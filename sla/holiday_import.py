@@ -17,14 +17,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import CharField
 from django.utils import timezone
 
+from helpdesk.history import history_change_reason_set, history_user_set
 from sla import selectors
 from sla.models import NationalHoliday
 
 HEADER = ("国民の祝日・休日月日", "国民の祝日・休日名称")
 _DATE = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
-_NAME_MAX_LENGTH = NationalHoliday._meta.get_field("name").max_length
+
+
+def _name_max_length() -> int:
+    field = NationalHoliday._meta.get_field("name")
+    assert isinstance(field, CharField) and field.max_length is not None
+    return field.max_length
+
+
+_NAME_MAX_LENGTH = _name_max_length()
 
 
 class HolidayFileError(ValueError):
@@ -146,8 +156,8 @@ def _upsert(rows: Sequence[HolidayRow], actor, report: ImportReport) -> None:
         else:
             report.unchanged += 1
             continue
-        holiday._history_user = history_user
-        holiday._change_reason = "syukujitsu.csv"
+        history_user_set(holiday, history_user)
+        history_change_reason_set(holiday, "syukujitsu.csv")
         holiday.save()
 
 

@@ -4,10 +4,12 @@ a contract in force — so `TicketFactory()` is a ticket the terms accept."""
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models import Model
 from django.utils import timezone
 
 from accounts.models import Organisation, Profile
@@ -22,10 +24,27 @@ from contracts.models import (
 )
 from tickets.models import Category, Channel, Ticket
 
-User = get_user_model()
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+else:
+    User = get_user_model()
+
+_M = TypeVar("_M", bound=Model)
+
+if TYPE_CHECKING:
+
+    class ModelFactory(factory.django.DjangoModelFactory[_M]):
+        """What calling a factory gives: factory_boy's metaclass makes `XFactory()` return
+        the model instance it creates, which its own annotations do not say."""
+
+        # mypy wants __new__ to return the class's instance; the metaclass returns the model's.
+        def __new__(cls, *args: Any, **kwargs: Any) -> _M: ...  # type: ignore[misc]
+
+else:
+    ModelFactory = factory.django.DjangoModelFactory
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -36,13 +55,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("pw-for-tests-123")
 
     @factory.post_generation
-    def roles(self, create: bool, extracted, **kwargs) -> None:
+    def roles(user: User, create: bool, extracted, **kwargs) -> None:
         if create and extracted:
             for role in extracted:
-                self.groups.add(Group.objects.get_or_create(name=role)[0])
+                user.groups.add(Group.objects.get_or_create(name=role)[0])
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
+class OrganisationFactory(ModelFactory[Organisation]):
     class Meta:
         model = Organisation
         django_get_or_create = ("name",)
@@ -51,14 +70,14 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     kind = Organisation.Kind.DISTRIBUTOR
 
 
-class ProfileFactory(factory.django.DjangoModelFactory):
+class ProfileFactory(ModelFactory[Profile]):
     class Meta:
         model = Profile
 
     user = factory.SubFactory(UserFactory)
 
 
-class ResellerFactory(factory.django.DjangoModelFactory):
+class ResellerFactory(ModelFactory[Reseller]):
     class Meta:
         model = Reseller
         django_get_or_create = ("code",)
@@ -67,7 +86,7 @@ class ResellerFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"リセラー{n}株式会社")
 
 
-class CustomerFactory(factory.django.DjangoModelFactory):
+class CustomerFactory(ModelFactory[Customer]):
     class Meta:
         model = Customer
 
@@ -77,7 +96,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     delegated_access = "active"
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(ModelFactory[Contact]):
     class Meta:
         model = Contact
 
@@ -104,7 +123,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
     )
 
 
-class ProductFactory(factory.django.DjangoModelFactory):
+class ProductFactory(ModelFactory[Product]):
     class Meta:
         model = Product
         django_get_or_create = ("sku",)
@@ -116,7 +135,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
     support_scope = Product.SupportScope.FULL
 
 
-class SubscriptionFactory(factory.django.DjangoModelFactory):
+class SubscriptionFactory(ModelFactory[Subscription]):
     class Meta:
         model = Subscription
 
@@ -128,7 +147,7 @@ class SubscriptionFactory(factory.django.DjangoModelFactory):
     status = Subscription.Status.ACTIVE
 
 
-class SupportContractFactory(factory.django.DjangoModelFactory):
+class SupportContractFactory(ModelFactory[SupportContract]):
     class Meta:
         model = SupportContract
 
@@ -139,7 +158,7 @@ class SupportContractFactory(factory.django.DjangoModelFactory):
     ends_on = None
 
 
-class TicketFactory(factory.django.DjangoModelFactory):
+class TicketFactory(ModelFactory[Ticket]):
     """A ticket opened through `tickets.services.ticket_open`, so SLA fields are real."""
 
     class Meta:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import magic
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.base import File
 
 # How much of a file libmagic reads to tell its type (Office documents name their parts near
 # the start of the zip).
@@ -51,7 +51,7 @@ def sniffed_type(head: bytes) -> str:
     return _ALIASES.get(detected, detected)
 
 
-def file_head(content: UploadedFile) -> bytes:
+def file_head(content: File) -> bytes:
     """The first bytes of an upload, leaving it rewound for whoever saves it."""
     content.seek(0)
     head = content.read(SNIFF_BYTES)

@@ -413,18 +413,20 @@ def first_response_start(
     at: datetime.datetime,
     policy_id: int | None = None,
     calendar: deadlines.BusinessCalendar | None = None,
-) -> None:
+) -> sla_services.DeadlineFields:
     """Start the first-response clock at `at` (in memory; the caller saves): store the start,
     and derive receipt, due instant, warning and explanation from it under `policy_id` (at
-    intake: the policy in force, then frozen)."""
+    intake: the policy in force, then frozen). Returns what it derived."""
     ticket.first_response_started_at = at
-    sla_services.deadline_fields(
+    fields = sla_services.deadline_fields(
         submitted_at=at,
         plan=ticket.plan,
         severity=ticket.severity,
         policy_id=policy_id,
         calendar=calendar,
-    ).apply(ticket)
+    )
+    fields.apply(ticket)
+    return fields
 
 
 def first_response_restart(*, ticket: Ticket, now: datetime.datetime) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -32,7 +33,10 @@ from sla.models import Closure
 from tickets import services
 from tickets.models import Category, Channel, Message, RefusalReason, Status, Ticket
 
-User = get_user_model()
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+else:
+    User = get_user_model()
 JST = datetime.timezone(datetime.timedelta(hours=9))
 
 
@@ -402,7 +406,9 @@ def seed_demo(*, password: str, now: datetime.datetime | None = None) -> tuple[l
     ]:
         Profile.objects.get_or_create(user=user, defaults={"organisation": organisation})
         if user is not admin:
-            logins.append(Login(user.username, password, user.groups.first().name))
+            group = user.groups.first()
+            assert group is not None, "_user() put it in its role's group"
+            logins.append(Login(user.username, password, group.name))
     for code in ("demo-a", "demo-b"):
         username = f"demo-reseller-{code[-1]}"
         api_user = _user(username, password, Role.RESELLER_API)

@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from email.utils import make_msgid, parseaddr
 from functools import partial
 from time import monotonic
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -48,7 +49,10 @@ logger = logging.getLogger(__name__)
 Kind = TicketEvent.Kind
 Audience = EscalationRule.Audience
 
-AUDIENCE_ROLES = {Audience.SUPERVISORS: Role.SUPERVISOR, Audience.MANAGERS: Role.MANAGER}
+AUDIENCE_ROLES: dict[str, str] = {
+    Audience.SUPERVISORS: Role.SUPERVISOR,
+    Audience.MANAGERS: Role.MANAGER,
+}
 
 BREACHED_HEADLINE = _("初回応答期限を超過しました")
 AT_RISK_HEADLINE = _("初回応答期限が近づいています")
@@ -63,6 +67,13 @@ def _batch_size() -> int:
 def exact_check_horizon() -> datetime.timedelta:
     """How far ahead the sweep arms exact-time checks: its period plus a margin."""
     return datetime.timedelta(seconds=getattr(settings, "SLA_EXACT_CHECK_HORIZON_SECONDS", 70))
+
+
+def _selected(moment: datetime.datetime | None) -> datetime.datetime:
+    """A moment the sweep's query required to be set (`… IS NOT NULL`): the deadline of a
+    ticket it judges, the warning time of one it warns about."""
+    assert moment is not None, "selected by a query that requires it"
+    return moment
 
 
 def _stamp(moment: datetime.datetime) -> str:
@@ -118,7 +129,8 @@ def deadlines_upcoming(
     escalations = Ticket.objects.filter(
         clocks.q_escalation_between(after=now, until=until)
     ).values_list("pk", "next_escalation_at")
-    return sorted([*breaches, *escalations], key=lambda row: row[1])
+    rows = [(pk, moment) for pk, moment in [*breaches, *escalations] if moment is not None]
+    return sorted(rows, key=lambda row: row[1])
 
 
 # --- what a batch needs: rules, recipients, the calendar — loaded once per sweep --------------
@@ -169,7 +181,7 @@ def _fire_at(rule: EscalationRule, ticket: Ticket, context: _Context) -> datetim
     """When `rule` fires for `ticket`: its delay after the deadline (the contractual breach,
     not the moment a sweep noticed it). A level that waits for business hours, on a
     business-hours contract, waits for the next opening — except 重大, which always notifies."""
-    at = ticket.first_response_due + datetime.timedelta(minutes=rule.delay_minutes)
+    at = _selected(ticket.first_response_due) + datetime.timedelta(minutes=rule.delay_minutes)
     if (
         rule.wait_for_business_hours
         and ticket.severity != Severity.CRITICAL
@@ -338,7 +350,7 @@ def _text(ticket: Ticket, headline, **params) -> tuple[str, str]:
     body = str(ALERT_BODY) % {
         "subject": ticket.subject,
         "customer": ticket.customer.name,
-        "due": _local(ticket.first_response_due),
+        "due": _local(_selected(ticket.first_response_due)),
     }
     return title, body
 
@@ -356,7 +368,7 @@ def _escalate(
     context: _Context,
     writes: _Writes,
 ) -> None:
-    stamp = _stamp(ticket.first_response_due)
+    stamp = _stamp(_selected(ticket.first_response_due))
     for rule in rules:
         role = AUDIENCE_ROLES.get(rule.audience)
         recipients = context.members(role) if role else [context.assignee(ticket)]
@@ -382,6 +394,17 @@ def _escalate(
         )
 
 
+def _concrete_field(name: str) -> Field[Any, Any]:
+    model_field = Ticket._meta.get_field(name)
+    assert isinstance(model_field, Field), name  # a column of the ticket table
+    return model_field
+
+
+def _column(model_field: Field[Any, Any]) -> str:
+    assert model_field.column is not None, model_field.name  # concrete, so it has one
+    return model_field.column
+
+
 def _save_tickets(
     tickets: list[Ticket], fields: list[str], reason: str, now: datetime.datetime
 ) -> None:
@@ -391,11 +414,11 @@ def _save_tickets(
     fields = [*fields, "updated_at"]
     if connection.vendor == "postgresql":
         quote = connection.ops.quote_name
-        columns = [Ticket._meta.get_field(name) for name in fields]
+        columns = [_concrete_field(name) for name in fields]
         casts = ", ".join(["%s::bigint", *(f"%s::{f.db_type(connection)}" for f in columns)])
         values = ", ".join([f"({casts})"] * len(tickets))
-        names = ", ".join(quote(f.column) for f in columns)
-        assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns)
+        names = ", ".join(quote(_column(f)) for f in columns)
+        assignments = ", ".join(f"{quote(_column(f))} = v.{quote(_column(f))}" for f in columns)
         params = [
             value
             for ticket in tickets
@@ -409,10 +432,9 @@ def _save_tickets(
             )
     else:
         Ticket.objects.bulk_update(tickets, fields)
-    history = Ticket.history.model  # type: ignore[attr-defined]
+    history = Ticket.history.model
     tracked = ", ".join(
-        connection.ops.quote_name(Ticket._meta.get_field(f.name).column)
-        for f in history.tracked_fields
+        connection.ops.quote_name(_column(_concrete_field(f.name))) for f in history.tracked_fields
     )
     placeholders = ", ".join(["%s"] * len(tickets))
     with connection.cursor() as cursor:
@@ -431,7 +453,7 @@ def _breach(tickets: list[Ticket], now: datetime.datetime, context: _Context) ->
     context.load_assignees(tickets)
     writes = _Writes()
     for ticket in tickets:
-        stamp = _stamp(ticket.first_response_due)
+        stamp = _stamp(_selected(ticket.first_response_due))
         ticket.breached_at = now
         ticket.updated_at = now
         fired, next_at = _levels_due(ticket, now, context)
@@ -442,9 +464,11 @@ def _breach(tickets: list[Ticket], now: datetime.datetime, context: _Context) ->
             ticket,
             Kind.BREACHED,
             {
-                "first_response_due": ticket.first_response_due.isoformat(),
+                "first_response_due": _selected(ticket.first_response_due).isoformat(),
                 "breached_at": now.isoformat(),
-                "delay_seconds": round((now - ticket.first_response_due).total_seconds(), 3),
+                "delay_seconds": round(
+                    (now - _selected(ticket.first_response_due)).total_seconds(), 3
+                ),
             },
             f"breached:{stamp}",
         )
@@ -491,19 +515,19 @@ def _warn(tickets: list[Ticket], now: datetime.datetime, context: _Context) -> i
     for ticket in tickets:
         ticket.at_risk_notified_at = now
         ticket.updated_at = now
-        if ticket.first_response_due <= now:
+        if _selected(ticket.first_response_due) <= now:
             # The deadline passed before the warning went out (a sweep outage): the breach
             # alerts instead, and the ticket leaves the warning queue without a late warning.
             continue
         warned += 1
-        stamp = _stamp(ticket.first_response_due)
+        stamp = _stamp(_selected(ticket.first_response_due))
         writes.event(
             ticket,
             Kind.AT_RISK,
             {
                 "target": "first_response",
-                "at_risk_at": ticket.at_risk_at.isoformat(),
-                "first_response_due": ticket.first_response_due.isoformat(),
+                "at_risk_at": _selected(ticket.at_risk_at).isoformat(),
+                "first_response_due": _selected(ticket.first_response_due).isoformat(),
                 "notified_at": now.isoformat(),
             },
             f"at_risk:{stamp}",
@@ -668,7 +692,7 @@ def _target_text(clock: TicketClock, headline) -> tuple[str, str]:
     body = str(TARGET_BODY) % {
         "subject": ticket.subject,
         "customer": ticket.customer.name,
-        "due": _local(clock.due),
+        "due": _local(_selected(clock.due)),
     }
     return title, body
 
@@ -710,16 +734,17 @@ def _target_breach(claimed: list[TicketClock], now: datetime.datetime, context: 
     writes = _Writes()
     for clock in claimed:
         ticket = clock.ticket
+        due = _selected(clock.due)
         clock.breached_at = now
-        key = f"{clock.target}:breached:{_stamp(clock.due)}"
+        key = f"{clock.target}:breached:{_stamp(due)}"
         writes.event(
             ticket,
             Kind.SLA_BREACHED,
             {
                 "target": clock.target,
-                "due": clock.due.isoformat(),
+                "due": due.isoformat(),
                 "breached_at": now.isoformat(),
-                "delay_seconds": round((now - clock.due).total_seconds(), 3),
+                "delay_seconds": round((now - due).total_seconds(), 3),
             },
             key,
         )
@@ -744,15 +769,16 @@ def _target_warn(claimed: list[TicketClock], now: datetime.datetime, context: _C
     warned = 0
     for clock in claimed:
         clock.at_risk_notified_at = now
-        if clock.due <= now:
+        due = _selected(clock.due)
+        if due <= now:
             continue  # the breach alerts instead
         warned += 1
         ticket = clock.ticket
-        key = f"{clock.target}:at_risk:{_stamp(clock.due)}"
+        key = f"{clock.target}:at_risk:{_stamp(due)}"
         writes.event(
             ticket,
             Kind.SLA_AT_RISK,
-            {"target": clock.target, "due": clock.due.isoformat(), "notified_at": now.isoformat()},
+            {"target": clock.target, "due": due.isoformat(), "notified_at": now.isoformat()},
             key,
         )
         assignee = context.assignee(ticket)
@@ -789,11 +815,12 @@ def target_deadlines_upcoming(
 ) -> list[tuple[int, datetime.datetime]]:
     """(clock id, due) of every internal target falling due in (now, now + horizon]."""
     until = now + (horizon or exact_check_horizon())
-    return list(
+    rows = (
         TicketClock.objects.filter(clocks.q_target_breach_between(after=now, until=until))
         .order_by("due")
         .values_list("pk", "due")
     )
+    return [(pk, _selected(due)) for pk, due in rows]
 
 
 def target_deadline_check(*, clock_id: int, now: datetime.datetime | None = None) -> bool:

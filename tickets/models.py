@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -15,6 +17,9 @@ from tickets import clocks
 # Re-exported: the statuses live with the workflow table (`tickets.workflow`).
 from tickets.workflow import OPEN_STATUSES as OPEN_STATUSES
 from tickets.workflow import Status as Status
+
+if TYPE_CHECKING:
+    from sla.deadlines import SlaState
 
 
 class Channel(models.TextChoices):
@@ -171,6 +176,9 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
+    # Not a column: the SLA state at the time of a listing, set on the rows of a queue page
+    # (workspace.selectors.queue_page) for the template.
+    sla: SlaState
 
     class Meta:
         verbose_name = _("チケット")

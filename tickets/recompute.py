@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contracts.models import Plan
+from helpdesk.history import history_change_reason_set, history_user_set
 from sla import calendars, deadlines, selectors
 from sla import services as sla_services
 from sla.models import Severity
@@ -176,8 +177,8 @@ def tickets_recompute_apply(
             ticket.at_risk_at is None or ticket.at_risk_at > now
         ):
             ticket.at_risk_notified_at = None
-        ticket._history_user = actor if getattr(actor, "is_authenticated", False) else None
-        ticket._change_reason = CHANGE_REASON
+        history_user_set(ticket, actor if getattr(actor, "is_authenticated", False) else None)
+        history_change_reason_set(ticket, CHANGE_REASON)
         ticket.save()
         event_record(
             ticket=ticket,

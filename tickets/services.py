@@ -10,12 +10,13 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contracts.models import Contact, Customer, Subscription
 from contracts.selectors import contract_for
+from helpdesk.history import history_user_set
 from sla.deadlines import SlaState
 from tickets import attachments as attachment_rules
 from tickets import clocks, eligibility, escalation, targets
@@ -47,7 +48,7 @@ def _actor_or_none(actor):
 
 def _save(instance, actor, **kwargs) -> None:
     """Save with the acting user on the history row (outside a request too)."""
-    instance._history_user = _actor_or_none(actor)
+    history_user_set(instance, _actor_or_none(actor))
     instance.save(**kwargs)
 
 
@@ -66,7 +67,13 @@ class AttachmentUpload:
 
     filename: str
     content_type: str
-    content: UploadedFile
+    content: File  # an UploadedFile from a form or the API, a ContentFile from a mail part
+
+    @property
+    def size(self) -> int:
+        size = self.content.size
+        assert size is not None, "an upload and a mail part both know their length"
+        return size
 
 
 def attachment_filename(name: str, *, max_chars: int = 100, max_bytes: int = 200) -> str:
@@ -93,7 +100,7 @@ def attachments_check(uploads: Sequence[AttachmentUpload]) -> list[AttachmentUpl
                 upload.filename,
                 upload.content_type,
                 attachment_rules.file_head(upload.content),
-                upload.content.size,
+                upload.size,
             )
             for upload in uploads
         ]
@@ -169,7 +176,7 @@ def ticket_open(
         idempotency_key=idempotency_key,
         assignee=assignee,
     )
-    clocks.first_response_start(ticket=ticket, at=submitted_at)
+    deadline = clocks.first_response_start(ticket=ticket, at=submitted_at)
     _save(ticket, actor)
     event_record(
         ticket=ticket,
@@ -178,7 +185,7 @@ def ticket_open(
         data={
             "channel": channel,
             "severity": severity,
-            "received_at": ticket.received_at.isoformat(),
+            "received_at": deadline.received_at.isoformat(),
             "first_response_due": ticket.first_response_due.isoformat()
             if ticket.first_response_due
             else None,
@@ -244,18 +251,23 @@ def ticket_transition(
     # Reopened unanswered after its clock stopped in time, and the deadline has passed since:
     # nothing was owed while it was finished, so a new clock starts now (as §9 does for a
     # severity change). A deadline still ahead stands.
-    restart = (
-        to == Status.IN_PROGRESS
+    # (STOPPED means a deadline that was not reached, so there is one.)
+    due = ticket.first_response_due
+    passed_due = (
+        due
+        if to == Status.IN_PROGRESS
         and previous in (Status.RESOLVED, Status.CLOSED)
         and clocks.first_response_state(ticket=ticket, now=now) == SlaState.STOPPED
-        and ticket.first_response_due <= now
+        and due is not None
+        and due <= now
+        else None
     )
     _stamp_status(ticket, to, now)
     ticket.status = to
     for field, value in (changes or {}).items():
         setattr(ticket, field, value)
-    if restart:
-        data["previous_due"] = ticket.first_response_due.isoformat()
+    if passed_due is not None:
+        data["previous_due"] = passed_due.isoformat()
         clocks.first_response_restart(ticket=ticket, now=now)
         data["first_response_due"] = (
             ticket.first_response_due.isoformat() if ticket.first_response_due else None
@@ -491,7 +503,7 @@ def message_add(
             message=message,
             filename=filename,
             content_type=upload.content_type,
-            size=upload.content.size,
+            size=upload.size,
         )
         attachment.file.save(filename, upload.content, save=False)
         _save(attachment, actor)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from helpdesk.history import history_user_set
 from notifications.models import OutboxMessage
 from notifications.services import outbox_enqueue
 from tickets.models import Message, Ticket, TicketEvent
@@ -66,8 +67,10 @@ def ticket_snapshot(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _message_snapshot(message_id: object) -> dict[str, Any] | None:
+def _message_snapshot(message_id: int | None) -> dict[str, Any] | None:
     """A public message (never an internal note), as the reseller's API shows it."""
+    if message_id is None:
+        return None
     message = (
         Message.objects.select_related("author_contact", "author_user")
         .exclude(kind=Message.Kind.INTERNAL_NOTE)
@@ -216,13 +219,13 @@ def webhook_create(
     webhook = Webhook(
         reseller_id=reseller_id, url=url, secret=secret, events=list(events), is_active=is_active
     )
-    webhook._history_user = actor
+    history_user_set(webhook, actor)
     webhook.save()
     return webhook
 
 
 @transaction.atomic
-def webhook_update(*, webhook: Webhook, actor=None, **changes: object) -> Webhook:
+def webhook_update(*, webhook: Webhook, actor=None, **changes: Any) -> Webhook:
     """Change url, secret (rotation), events or is_active."""
     unknown = set(changes) - {"url", "secret", "events", "is_active"}
     if unknown:
@@ -230,7 +233,7 @@ def webhook_update(*, webhook: Webhook, actor=None, **changes: object) -> Webhoo
     webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
     for name, value in changes.items():
         setattr(webhook, name, list(value) if name == "events" else value)
-    webhook._history_user = actor
+    history_user_set(webhook, actor)
     webhook.save()
     return webhook
 
@@ -238,7 +241,7 @@ def webhook_update(*, webhook: Webhook, actor=None, **changes: object) -> Webhoo
 @transaction.atomic
 def webhook_delete(*, webhook: Webhook, actor=None) -> None:
     """Remove a webhook; its pending deliveries are skipped by the deliverer."""
-    webhook._history_user = actor
+    history_user_set(webhook, actor)
     webhook.delete()
 
 

@@ -6,6 +6,7 @@ agent sees the terms' message next to the field and keeps what was typed."""
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
@@ -23,7 +24,17 @@ from tickets.services import AttachmentUpload
 from workspace.models import RevealPurpose
 from workspace.templatetags.workspace import SLA_LABELS
 
-_EMPTY = [("", "—")]
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+_EMPTY: list[tuple[Any, StrOrPromise]] = [("", "—")]
+
+
+def _choices_set(form: forms.BaseForm, name: str, choices: list[tuple[Any, StrOrPromise]]) -> None:
+    """Fill a choice field's options once the form knows the caller (its own rows)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField), name
+    field.choices = choices
 
 
 def domain_error_to_form(form: forms.Form, error: DomainError) -> None:
@@ -69,17 +80,19 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, resellers=(), agents=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["severity"].choices = _EMPTY + list(Severity.choices)
-        self.fields["plan"].choices = _EMPTY + list(Plan.choices)
-        self.fields["reseller"].choices = _EMPTY + [(r.pk, r.name) for r in resellers]
-        self.fields["channel"].choices = _EMPTY + list(Channel.choices)
-        self.fields["assignee"].choices = (
-            _EMPTY + [("none", _("未割当"))] + [(str(u.pk), u.get_username()) for u in agents]
+        _choices_set(self, "severity", _EMPTY + list(Severity.choices))
+        _choices_set(self, "plan", _EMPTY + list(Plan.choices))
+        _choices_set(self, "reseller", _EMPTY + [(r.pk, r.name) for r in resellers])
+        _choices_set(self, "channel", _EMPTY + list(Channel.choices))
+        _choices_set(
+            self,
+            "assignee",
+            _EMPTY + [("none", _("未割当"))] + [(str(u.pk), u.get_username()) for u in agents],
         )
-        self.fields["status"].choices = _EMPTY + list(Status.choices)
-        self.fields["sla_state"].choices = _EMPTY + [
-            (state.value, SLA_LABELS[state]) for state in SlaState
-        ]
+        _choices_set(self, "status", _EMPTY + list(Status.choices))
+        _choices_set(
+            self, "sla_state", _EMPTY + [(state.value, SLA_LABELS[state]) for state in SlaState]
+        )
 
 
 def _uploads(files) -> list[AttachmentUpload]:
@@ -150,9 +163,11 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, agents=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", _("（未割当にする）"))] + [
-            (u.pk, u.get_username()) for u in agents
-        ]
+        _choices_set(
+            self,
+            "assignee",
+            [("", _("（未割当にする）"))] + [(u.pk, u.get_username()) for u in agents],
+        )
 
 
 class MicrosoftForm(forms.Form):
@@ -185,10 +200,11 @@ class MicrosoftForm(forms.Form):
                 del self.fields[name]
             self.fields["case_number"].required = True
         else:
-            self.fields["support_topic"].choices = _EMPTY + [(t.topic_id, t.name) for t in topics]
+            _choices_set(self, "support_topic", _EMPTY + [(t.topic_id, t.name) for t in topics])
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         mode = cleaned.get("mode", "link")
         required = (
             ("title", "description", "support_topic") if mode == "create" else ("case_number",)
@@ -251,10 +267,13 @@ class PhoneIntakeForm(forms.Form):
 
     def __init__(self, *args, contacts=(), subscriptions=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["requester"].choices = _EMPTY + [(c.pk, _requester_label(c)) for c in contacts]
-        self.fields["subscription"].choices = _EMPTY + [
-            (s.pk, f"{s.product.name} ({s.get_status_display()})") for s in subscriptions
-        ]
+        _choices_set(self, "requester", _EMPTY + [(c.pk, _requester_label(c)) for c in contacts])
+        _choices_set(
+            self,
+            "subscription",
+            _EMPTY
+            + [(s.pk, f"{s.product.name} ({s.get_status_display()})") for s in subscriptions],
+        )
 
     def clean_submitted_at(self) -> datetime.datetime | None:
         value = self.cleaned_data.get("submitted_at")

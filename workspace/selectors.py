@@ -10,12 +10,12 @@ import contextlib
 import datetime
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Field, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -30,6 +30,9 @@ from tickets import clocks
 from tickets.models import Message, Status, Ticket, TicketEvent
 from tickets.selectors import messages_all, tickets_visible_to
 from workspace.models import ContactReveal
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 User = get_user_model()
 
@@ -234,6 +237,7 @@ def ticket_history(*, ticket: Ticket) -> list[HistoryEntry]:
         if previous is not None:
             for change in record.diff_against(previous).changes:
                 model_field = Ticket._meta.get_field(change.field)
+                assert isinstance(model_field, Field)  # history keeps the concrete fields
                 changes.append(
                     (
                         str(model_field.verbose_name),
@@ -332,8 +336,8 @@ class ResellerShare:
 
 @dataclass
 class Dashboard:
-    statuses: list[tuple[str, str]]
-    severities: list[tuple[str, str]]
+    statuses: list[tuple[str, StrOrPromise]]
+    severities: list[tuple[str, StrOrPromise]]
     matrix: dict[str, dict[str, int]]
     totals_by_status: dict[str, int]
     breached_today: list[Ticket]

@@ -4,6 +4,7 @@ and the scope of support per product (Art. 3.1), worded as in DOMAIN.md."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,9 @@ from contracts.models import Product
 from sla.models import Severity
 from tickets.eligibility import categories_in_scope
 from tickets.models import Category
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ SEVERITY_DEFINITIONS: tuple[SeverityDefinition, ...] = (
 )
 
 # Art. 3.1 ※: never in scope, whatever the product.
-ALWAYS_OUT_OF_SCOPE: tuple[Promise, ...] = (
+ALWAYS_OUT_OF_SCOPE: tuple[StrOrPromise, ...] = (
     _("お客様の端末にインストールされたクライアントアプリの動作上の問題"),
     _("Excel・Word などアプリの操作方法"),
     _("Windows 10 などの OS"),
@@ -91,8 +95,8 @@ _OUT_OF_SCOPE_CATEGORIES = frozenset(
 @dataclass(frozen=True)
 class ProductScope:
     note: Promise
-    in_scope: list[str]
-    out_of_scope: list[str]
+    in_scope: list[StrOrPromise]
+    out_of_scope: list[StrOrPromise]
 
 
 def product_scope(product: Product) -> ProductScope:
@@ -100,8 +104,10 @@ def product_scope(product: Product) -> ProductScope:
     and the terms' general exclusions."""
     admitted = categories_in_scope(product)
     scope = product.support_scope if product.support_included else Product.SupportScope.NONE
-    in_scope = [Category(value).label for value in Category.values if value in admitted]
-    out_of_scope = [
+    in_scope: list[StrOrPromise] = [
+        Category(value).label for value in Category.values if value in admitted
+    ]
+    out_of_scope: list[StrOrPromise] = [
         Category(value).label
         for value in Category.values
         if value not in admitted and value not in _OUT_OF_SCOPE_CATEGORIES

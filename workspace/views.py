@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -201,7 +202,7 @@ def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @workspace_required
-def attachment_download(request: HttpRequest, number: str, attachment_id: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
     """Attachments are served only through the ticket they belong to, to those who see it."""
     ticket = selectors.ticket_for_user(user=request.user, number=number)
     attachment = get_object_or_404(
@@ -351,6 +352,7 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
         raise Http404
     ticket = selectors.ticket_for_user(user=request.user, number=number)
     form_class, handler = _ACTIONS[action]
+    form: forms.Form
     if form_class is AssignForm:
         if user_is_subcontractor(request.user):
             raise PermissionDenied
@@ -400,8 +402,8 @@ def phone_intake_search(request: HttpRequest) -> HttpResponse:
 def phone_intake(request: HttpRequest, customer_id: int) -> HttpResponse:
     _intake_allowed(request.user)
     customer = get_object_or_404(Customer.objects.select_related("reseller"), pk=customer_id)
-    contacts, subscriptions = selectors.customer_intake_choices(customer=customer)
-    contacts, subscriptions = list(contacts), list(subscriptions)
+    contact_rows, subscription_rows = selectors.customer_intake_choices(customer=customer)
+    contacts, subscriptions = list(contact_rows), list(subscription_rows)
     form = PhoneIntakeForm(request.POST or None, contacts=contacts, subscriptions=subscriptions)
     status = 200
     if request.method == "POST":

@@ -100,7 +100,9 @@ class ContactSerializer(serializers.ModelSerializer):
     def __init__(self, *args, customers=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if customers is not None:
-            self.fields["customer"].queryset = customers
+            customer_field = self.fields["customer"]
+            assert isinstance(customer_field, IdRelatedField)  # declared above
+            customer_field.scope_to(customers)
         if self.instance is not None and not isinstance(self.instance, list | tuple):
             # The party of a contact never changes (Art. 3.2 ties a person to one tenant).
             self.fields["customer"].read_only = True

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -76,8 +78,8 @@ class ContactViewSet(
     def get_queryset(self):
         return selectors.contacts_visible_to(self.request.user).order_by("name", "id")
 
-    def get_serializer_context(self) -> dict:
-        context = super().get_serializer_context()
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
         user = self.request.user
         if getattr(self, "swagger_fake_view", False) or not user.is_authenticated:
             # Schema generation (no caller): nothing is revealed.

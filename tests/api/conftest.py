@@ -5,6 +5,7 @@ subscription, one ticket each)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -59,7 +60,16 @@ class CsrfSessionClient(APIClient):
         self.cookies["csrftoken"] = secret
         self.csrf_token = secret
 
-    def generic(self, method, path, data="", content_type="application/octet-stream", **extra):
+    # Same signature as djangorestframework-stubs' APIClient.generic, which they too mark as an
+    # incompatible override of Django's RequestFactory.generic.
+    def generic(  # type: ignore[override]
+        self,
+        method: str,
+        path: str,
+        data: str = "",
+        content_type: str = "application/octet-stream",
+        **extra: Any,
+    ) -> Any:
         if method.upper() not in ("GET", "HEAD", "OPTIONS", "TRACE"):
             extra.setdefault("HTTP_X_CSRFTOKEN", self.csrf_token)
         return super().generic(method, path, data, content_type, **extra)

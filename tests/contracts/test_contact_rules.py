@@ -154,6 +154,7 @@ def test_every_demo_global_admin_may_ask():
         "admin@hokuto-sekkei.onmicrosoft.com": "domain",
     }
     desk = Contact.objects.get(email="admin@demo-a.example.jp")
+    assert desk.global_admin_verified_by is not None
     assert desk.global_admin_verified_by.username == "admin"
 
 

@@ -15,8 +15,10 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from email.headerregistry import Address
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
@@ -33,6 +35,7 @@ from tests.factories import (
     SubscriptionFactory,
     SupportContractFactory,
 )
+from tickets.models import Ticket
 
 SAMPLES = Path(__file__).parent / "samples"
 JST = ZoneInfo("Asia/Tokyo")
@@ -52,7 +55,9 @@ def delivered(raw: bytes, *, dmarc: str = "pass") -> bytes:
     Authentication-Results header it prepends (RFC 8601), here with the DMARC result `dmarc`
     for the From domain. Mail without a readable From gets none."""
     from_header = parsing.message_from_bytes(raw).get("From")
-    addresses = getattr(from_header, "addresses", ()) if from_header is not None else ()
+    addresses: tuple[Address, ...] = (
+        getattr(from_header, "addresses", ()) if from_header is not None else ()
+    )
     if len(addresses) != 1 or "@" not in addresses[0].addr_spec:
         return raw
     domain = addresses[0].addr_spec.rpartition("@")[2].lower()
@@ -61,6 +66,12 @@ def delivered(raw: bytes, *, dmarc: str = "pass") -> bytes:
         f"dmarc={dmarc} (p=reject) header.from={domain}\r\n"
     )
     return header.encode() + raw
+
+
+def ticket_of(inbound: InboundMail) -> Ticket:
+    """The ticket a mail opened or was added to (the test fails when it has none)."""
+    assert inbound.ticket is not None, f"no ticket: {inbound.status} {inbound.reason}"
+    return inbound.ticket
 
 
 def receive(raw: bytes, **kwargs) -> InboundMail:
@@ -260,12 +271,31 @@ def dkim_sign(raw: bytes, key: DkimKey, *, length: bool = False) -> bytes:
 
 
 class SmtpSink:
-    def __init__(self) -> None:
+    """An aiosmtpd handler that keeps what it receives, and its server: `start()` (again after
+    `stop()`, on the same port: a stopped controller cannot start again) and `stop()`."""
+
+    def __init__(self, controller_module: Any, port: int) -> None:
         self.envelopes: list = []
+        self.port = port
+        self.running = False
+        self.controller: Any = None
+        self._controller_module = controller_module
 
     async def handle_DATA(self, server, session, envelope):
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        self.controller = self._controller_module.Controller(
+            self, hostname="127.0.0.1", port=self.port
+        )
+        self.controller.start()
+        self.running = True
+
+    def stop(self) -> None:
+        if self.running:
+            self.controller.stop()
+            self.running = False
 
 
 @pytest.fixture
@@ -274,10 +304,8 @@ def smtp_server(settings):
     controller_module = pytest.importorskip(
         "aiosmtpd.controller", reason="aiosmtpd is not installed (pip install -e .[dev])"
     )
-    sink = SmtpSink()
     port = free_port()
-    sink.port = port
-    sink.start = lambda: _smtp_start(controller_module, sink)
+    sink = SmtpSink(controller_module, port)
     sink.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
@@ -289,21 +317,6 @@ def smtp_server(settings):
     settings.EMAIL_TIMEOUT = 5
     yield sink
     sink.stop()
-
-
-def _smtp_start(controller_module, sink: SmtpSink) -> None:
-    """A fresh controller on the same port: a stopped one cannot start again."""
-    controller = controller_module.Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    sink.controller = controller
-    sink.running = True
-
-    def stop() -> None:
-        if sink.running:
-            controller.stop()
-            sink.running = False
-
-    sink.stop = stop
 
 
 # --- a real IMAP server (Debian's dovecot) ---------------------------------------------------

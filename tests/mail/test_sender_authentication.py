@@ -26,6 +26,7 @@ from tests.mail.conftest import (
     dkim_sign,
     receive,
     sample,
+    ticket_of,
 )
 from tickets import services as ticket_services
 from tickets.models import Message, Status, Ticket, TicketEvent
@@ -158,8 +159,8 @@ def test_a_valid_dkim_signature_of_the_customers_domain_opens_the_ticket(
         "dkim",
         "dkim=pass header.d=customer-a.example.jp",
     )
-    assert inbound.ticket.requester == world.sato
-    assert inbound.ticket.severity == "high"
+    assert ticket_of(inbound).requester == world.sato
+    assert ticket_of(inbound).severity == "high"
     assert published.queries == ["selector1._domainkey.customer-a.example.jp"]
 
 
@@ -239,7 +240,7 @@ def test_a_parent_domain_signature_vouches_for_its_subdomain():
 
 def test_a_forged_reply_never_writes_into_a_resolved_ticket_nor_reopens_it(world, frozen, agent):
     # given a ticket the customer opened by mail, answered and resolved
-    ticket = receive(sample("iso2022jp_plain.eml")).ticket
+    ticket = ticket_of(receive(sample("iso2022jp_plain.eml")))
     ticket_services.message_add(
         ticket=ticket, kind=Message.Kind.REPLY, body="対応しました。", author_user=agent
     )
@@ -258,7 +259,7 @@ def test_a_forged_reply_never_writes_into_a_resolved_ticket_nor_reopens_it(world
 
 
 def test_an_authenticated_reply_still_threads_and_reopens(world, frozen, agent):
-    ticket = receive(sample("iso2022jp_plain.eml")).ticket
+    ticket = ticket_of(receive(sample("iso2022jp_plain.eml")))
     ticket_services.ticket_resolve(ticket=ticket, actor=agent)
 
     inbound = receive(sample("reply_quoted_history.eml"))
@@ -284,7 +285,7 @@ def test_an_agent_releases_a_held_mail_after_a_call_back(world, frozen, agent):
     )
 
     # then it opens the ticket as if authenticated, received when it arrived
-    ticket = inbound.ticket
+    ticket = ticket_of(inbound)
     assert inbound.status == "ticket_opened"
     assert inbound.sender_authentication == "released"
     assert (inbound.released_by, inbound.released_at, inbound.release_method) == (

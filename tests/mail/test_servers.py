@@ -9,6 +9,7 @@ import imaplib
 import sys
 from email import policy
 from email.parser import BytesParser
+from typing import Any
 
 import pytest
 import time_machine
@@ -18,7 +19,7 @@ from mail.models import InboundMail
 from mail.tasks import mailbox_poll_once
 from notifications.models import OutboxMessage
 from notifications.tasks import outbox_dispatch
-from tests.mail.conftest import NOW, delivered, receive, sample
+from tests.mail.conftest import NOW, delivered, receive, sample, ticket_of
 from tickets import services as ticket_services
 from tickets.models import Message, Ticket
 
@@ -38,7 +39,7 @@ def received(sink) -> list:
 def test_acknowledgement_and_reply_reach_a_real_smtp_server(world, frozen, smtp_server, agent):
     # given a ticket opened by mail and an agent's reply
     inbound = receive(sample("iso2022jp_plain.eml"))
-    ticket = inbound.ticket
+    ticket = ticket_of(inbound)
     reply = ticket_services.message_add(
         ticket=ticket, kind=Message.Kind.REPLY, body="調査を開始しました。", author_user=agent
     )
@@ -125,7 +126,7 @@ def append(server, *raws: bytes) -> None:
     connection.logout()
 
 
-def flags(server, folder: str = "INBOX") -> list[bytes]:
+def flags(server, folder: str = "INBOX") -> list[Any]:
     connection = imaplib.IMAP4(server.host, server.port, timeout=10)
     connection.login(server.user, server.password)
     connection.select(folder)

@@ -97,6 +97,7 @@ class FakeMicrosoft:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
+        assert isinstance(host, str)  # an IPv4 address, bound by start()
         return f"http://{host}:{port}"
 
     def start(self) -> FakeMicrosoft:

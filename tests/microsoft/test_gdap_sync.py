@@ -151,6 +151,7 @@ def test_warnings_go_once_per_threshold_to_the_desk_and_the_reseller(tenants, su
     assert "2027-05-21" in notes[0].title
     assert OutboxMessage.objects.filter(dedup_key__startswith="email:gdap:").count() == 1
     delivery = WebhookDelivery.objects.get(webhook=webhook)
+    assert delivery.outbox is not None
     body = delivery.outbox.payload["body"]
     assert body["event"] == "customer.gdap_expiring"
     assert body["data"]["days_left"] == 19

@@ -117,7 +117,9 @@ def test_first_sync_fills_customers_and_subscriptions_of_known_resellers(catalog
     }
     assert set(by_id) == {"sub-1", "sub-2", "sub-3", "sub-4"}
     assert by_id["sub-1"].status == Subscription.Status.ACTIVE
-    assert by_id["sub-1"].available_at.isoformat() == "2025-04-01T00:00:00+00:00"
+    available_at = by_id["sub-1"].available_at
+    assert available_at is not None
+    assert available_at.isoformat() == "2025-04-01T00:00:00+00:00"
     assert by_id["sub-2"].quantity == 3
     # Microsoft suspended it for a failed credit check: ended for non-payment (Art. 7.1.4).
     assert by_id["sub-3"].status == Subscription.Status.ENDED

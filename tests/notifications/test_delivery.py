@@ -50,6 +50,7 @@ def test_email_is_sent_with_its_threading_headers_and_marked_sent(frozen):
     assert sent.to == ["supervisor@example.jp"]
     assert sent.subject == PAYLOAD["subject"]
     assert sent.body == PAYLOAD["text"]
+    assert isinstance(sent, mail.EmailMultiAlternatives)
     assert sent.alternatives[0][0] == PAYLOAD["html"]
     headers = sent.message()
     assert headers["Message-ID"] == "<alert.1@example.jp>"

@@ -21,8 +21,10 @@ from tickets.services import ticket_open
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
-def jst(*args: int) -> datetime.datetime:
-    return datetime.datetime(*args, tzinfo=TOKYO)
+def jst(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime.datetime:
+    return datetime.datetime(year, month, day, hour, minute, second, tzinfo=TOKYO)
 
 
 def open_ticket(

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import FileResponse
 from django.test import Client
 
 from helpdesk.exceptions import DomainError
@@ -229,6 +230,7 @@ def test_only_safe_images_show_inline(
         assert response["Content-Type"] == content_type
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+        assert isinstance(response, FileResponse)
         assert b"".join(response.streaming_content) == content
 
 

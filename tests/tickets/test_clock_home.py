@@ -22,8 +22,8 @@ CLOCK_FIELDS = (
 )
 LOOKUP = re.compile(r"\b(?:" + "|".join(CLOCK_FIELDS) + r")__\w+")
 HOME = {ROOT / "tickets" / "clocks.py"}
-APPS = ("accounts", "contracts", "helpdesk", "mail", "microsoft", "notifications", "sla")
-APPS += ("tickets", "webhooks", "workspace", "bench")
+APPS: tuple[str, ...] = ("accounts", "contracts", "helpdesk", "mail", "microsoft")
+APPS += ("notifications", "sla", "tickets", "webhooks", "workspace", "bench")
 
 
 def _sources():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 
@@ -134,7 +135,7 @@ def test_numbers_count_up_within_a_year(world):
     ],
 )
 def test_each_rule_of_the_terms_refuses_with_its_own_code(world, change, error):
-    overrides = {}
+    overrides: dict[str, Any] = {}
     customer = world["customer"]
     if change == "not_admin":
         overrides["requester"] = ContactFactory(customer=customer, is_global_admin=False)

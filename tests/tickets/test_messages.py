@@ -26,6 +26,7 @@ def test_a_late_first_response_the_sweep_missed_still_records_the_breach(agent, 
     with time_machine.travel(OPENED, tick=False):
         ticket = TicketFactory(severity="critical")
     due = ticket.first_response_due
+    assert due is not None
     late = due + datetime.timedelta(minutes=7)
 
     with time_machine.travel(late, tick=False):

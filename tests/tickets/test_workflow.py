@@ -37,7 +37,9 @@ def test_transition_follows_the_table(current, target, agent):
     )
     ticket.refresh_from_db()
     allowed = can_transition(current, target) and current != target
-    changes = {"refusal_reason": RefusalReason.OTHER} if target == Status.REFUSED else None
+    changes: dict[str, object] | None = (
+        {"refusal_reason": RefusalReason.OTHER} if target == Status.REFUSED else None
+    )
 
     if allowed:
         result = ticket_transition(ticket=ticket, to=target, actor=agent, changes=changes)

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -92,6 +93,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class Started(subprocess.Popen[bytes]):
+    """A process started by a test, with the name of its log file."""
+
+    def __init__(self, name: str, args: list[str], **kwargs: Any) -> None:
+        super().__init__(args, **kwargs)
+        self.name = name
+
+
 class Processes:
     """Processes started by one test, each in its own session so that it and its children
     are stopped together, by its id."""
@@ -100,9 +109,10 @@ class Processes:
         self.logs = logs
         self.started: list[subprocess.Popen] = []
 
-    def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    def start(self, name: str, args: list[str], env: dict[str, str]) -> Started:
         log = (self.logs / f"{name}.log").open("w")
-        process = subprocess.Popen(
+        process = Started(
+            name,
             args,
             cwd=settings.BASE_DIR,
             env=env,
@@ -110,7 +120,6 @@ class Processes:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        process.name = name  # type: ignore[attr-defined]
         self.started.append(process)
         return process
 

@@ -94,6 +94,7 @@ def test_queue_page_lists_rows_with_countdown_and_no_commitment(agent_client, cu
     html = _html(response)
     assert response.status_code == 200
     stored_due = Ticket.objects.get(pk=critical.pk).first_response_due
+    assert stored_due is not None
     assert f'data-due="{stored_due.isoformat()}"' in html
     assert "2026-11-25 11:00 JST" in html  # 10:00 JST + 1 hour
     assert relaxed.first_response_due is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any, cast
 
 from django.urls import reverse
 from django.utils import timezone
@@ -174,7 +175,9 @@ class TicketSerializer(serializers.ModelSerializer):
         # One instant for the whole response, so every row is judged at the same moment.
         now = self.context.get("now")
         if now is None:
-            now = self.context["now"] = timezone.now()
+            now = timezone.now()
+            # The context is the view's own dict (DRF types it read-only): shared by every row.
+            cast(dict[str, Any], self.context)["now"] = now
         return now
 
     @extend_schema_field(serializers.ChoiceField(choices=[state.value for state in SlaState]))
@@ -210,7 +213,9 @@ class TicketCreateSerializer(serializers.Serializer):
         scoped = {"customer": customers, "subscription": subscriptions, "requester": contacts}
         for name, queryset in scoped.items():
             if queryset is not None:
-                self.fields[name].queryset = queryset
+                field = self.fields[name]
+                assert isinstance(field, IdRelatedField)  # declared above
+                field.scope_to(queryset)
 
 
 class TicketUpdateSerializer(serializers.Serializer):

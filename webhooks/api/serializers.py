@@ -6,6 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from tickets.models import Ticket
 from webhooks.models import Webhook, WebhookDelivery, WebhookEvent
 
 
@@ -39,7 +40,9 @@ class WebhookSerializer(serializers.ModelSerializer):
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
-    ticket = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    ticket: serializers.SlugRelatedField[Ticket] = serializers.SlugRelatedField(
+        slug_field="number", read_only=True
+    )
     status = serializers.SerializerMethodField(
         help_text="pending (queued or retrying), sent, failed (retries exhausted), skipped "
         "(webhook switched off before sending)"

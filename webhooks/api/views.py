@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from rest_framework import generics, status, viewsets
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from helpdesk.api import IsResellerCaller, caller_reseller_id
 from webhooks import selectors, services
 from webhooks.api.serializers import WebhookDeliverySerializer, WebhookSerializer
+from webhooks.models import Webhook
 
 
 class WebhookViewSet(viewsets.ModelViewSet):
@@ -23,16 +25,18 @@ class WebhookViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.webhooks_visible_to(self.request.user)
 
-    def perform_create(self, serializer: WebhookSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Webhook]) -> None:
+        reseller_id = caller_reseller_id(self.request.user)
+        assert reseller_id is not None  # IsResellerCaller lets only a reseller's users in
         serializer.instance = services.webhook_create(
-            reseller_id=caller_reseller_id(self.request.user),
-            actor=self.request.user,
-            **serializer.validated_data,
+            reseller_id=reseller_id, actor=self.request.user, **serializer.validated_data
         )
 
-    def perform_update(self, serializer: WebhookSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Webhook]) -> None:
+        webhook = serializer.instance
+        assert webhook is not None  # an update's serializer holds the webhook it changes
         serializer.instance = services.webhook_update(
-            webhook=serializer.instance, actor=self.request.user, **serializer.validated_data
+            webhook=webhook, actor=self.request.user, **serializer.validated_data
         )
 
     def destroy(self, request, *args, **kwargs) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+from typing import TYPE_CHECKING
 
 from django import template
 from django.urls import NoReverseMatch, reverse
@@ -18,9 +19,12 @@ from sla.deadlines import SlaState
 from sla.models import InternalTarget, Severity
 from tickets.models import Message, Status
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 register = template.Library()
 
-SLA_LABELS = {
+SLA_LABELS: dict[str, StrOrPromise] = {
     SlaState.NO_COMMITMENT: _("確約なし"),
     SlaState.RUNNING: _("対応期限内"),
     SlaState.AT_RISK: _("期限間近"),
@@ -30,7 +34,7 @@ SLA_LABELS = {
     SlaState.PAUSED: _("一時停止中"),
 }
 # Internal targets (社内目標) say "目標" rather than "期限": never the terms' breach.
-TARGET_LABELS = {
+TARGET_LABELS: dict[str, StrOrPromise] = {
     SlaState.NO_COMMITMENT: _("目標なし"),
     SlaState.RUNNING: _("目標内"),
     SlaState.AT_RISK: _("目標間近"),

@@ -20,5 +20,5 @@ class Command(BaseCommand):
             if not raw.strip():
                 raise CommandError(f"{path}: empty file")
             inbound = inbound_receive(raw=raw)
-            ticket = inbound.ticket.number if inbound.ticket_id else "-"
+            ticket = inbound.ticket.number if inbound.ticket is not None else "-"
             self.stdout.write(f"{path}: {inbound.status} {ticket} {inbound.reason}".rstrip())
