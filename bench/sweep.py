@@ -265,7 +265,7 @@ def sweep_timed(now: datetime) -> tuple[float, int, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from sla import escalation
+    from tickets import escalation
 
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
@@ -303,6 +303,7 @@ def breach_delays(
     import redis
     from django.db import connection
 
+    from tickets import clocks
     from tickets.models import Ticket
 
     redis.Redis.from_url(redis_url).flushdb()
@@ -343,7 +344,7 @@ def breach_delays(
     )
     try:
         deadline = time.monotonic() + (last - now).total_seconds() + 90
-        pending = Ticket.objects.filter(number__startswith="D-", breached_at__isnull=True)
+        pending = Ticket.objects.filter(clocks.q_breach_pending(), number__startswith="D-")
         while pending.exists() and time.monotonic() < deadline:
             time.sleep(1)
         timed_out = pending.exists()

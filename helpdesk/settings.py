@@ -291,6 +291,16 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "SeverityEnum": "sla.models.Severity",
+        # Every SLA clock state (sla.deadlines.SlaState), in its order.
+        "SlaStateEnum": [
+            "no_commitment",
+            "running",
+            "paused",
+            "at_risk",
+            "met",
+            "breached",
+            "stopped",
+        ],
         "TicketStatusEnum": "tickets.models.Status",
         "WebhookEventEnum": "webhooks.models.WebhookEvent",
     },
@@ -345,8 +355,8 @@ TICKET_EVENT_SUBSCRIBERS: list[str] = []
 # Outbound webhooks for resellers: queue a signed POST per subscribed ticket event.
 TICKET_EVENT_SUBSCRIBERS += ["webhooks.services.webhook_deliveries_enqueue"]
 # A ticket opened with its deadline within the next minute gets its exact-time breach check.
-TICKET_EVENT_SUBSCRIBERS += ["sla.escalation.on_ticket_event"]
-# The worker (sla.tasks, notifications.tasks): claim batch size, the look-ahead of exact-time
+TICKET_EVENT_SUBSCRIBERS += ["tickets.tasks.on_ticket_event"]
+# The worker (tickets.tasks, notifications.tasks): claim batch size, the look-ahead of exact-time
 # checks (sweep period + margin: never a long ETA), outbox retries (backoff up to 1 h) and lease.
 SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
 SLA_EXACT_CHECK_HORIZON_SECONDS = env.int("SLA_EXACT_CHECK_HORIZON_SECONDS", default=70)
@@ -451,7 +461,7 @@ PARTNER_CENTER_WEBHOOK_CERTIFICATE_ORGANIZATION = env.str(
 # them into the database when it starts, where admins see them (admin → Periodic tasks) and may
 # disable one (it stays disabled); the intervals are the settings below, which beat reapplies at
 # each start. A run that waited longer than its period is dropped (expire_seconds): the next one
-# does the same work. The minute SLA sweep also arms exact-time checks (sla.escalation).
+# does the same work. The minute SLA sweep also arms exact-time checks (tickets.escalation).
 SLA_SWEEP_SECONDS = env.int("SLA_SWEEP_SECONDS", default=60)
 OUTBOX_DISPATCH_SECONDS = env.int("OUTBOX_DISPATCH_SECONDS", default=30)
 MAILBOX_POLL_SECONDS = env.int("MAILBOX_POLL_SECONDS", default=60)

@@ -199,7 +199,7 @@ def _mails_customer(ticket: Ticket) -> bool:
 
 def on_ticket_event(event: TicketEvent) -> None:
     """TICKET_EVENT_SUBSCRIBERS entry: the mail each event causes, in its transaction.
-    SLA alerts (at risk, breached, escalated) are mailed by sla.escalation itself."""
+    SLA alerts (at risk, breached, escalated) are mailed by tickets.escalation itself."""
     ticket = event.ticket
     if event.kind == TicketEvent.Kind.CREATED:
         # Mail-born tickets are acknowledged by the inbound service, in reply to the mail.

@@ -21,7 +21,7 @@ from helpdesk.exceptions import DomainError
 from microsoft import incidents, selectors
 from microsoft.events import EventMalformed, event_receive
 from microsoft.signature import SignatureRejected, event_signature_verify
-from tickets.selectors import ticket_sla_state
+from tickets.clocks import first_response_state
 from workspace import selectors as workspace_selectors
 from workspace.views import workspace_required
 
@@ -99,7 +99,7 @@ def _incident_page(request: HttpRequest, incident, *, form=None, status: int = 2
             "customer", "reseller", "requester"
         )
     )
-    rows = [(ticket, ticket_sla_state(ticket=ticket, now=now)) for ticket in tickets]
+    rows = [(ticket, first_response_state(ticket=ticket, now=now)) for ticket in tickets]
     return render(
         request,
         "microsoft/incident_detail.html",

@@ -23,12 +23,13 @@ from sla.models import (
     CompanyHoliday,
     EscalationRule,
     HolidayOverride,
+    InternalTarget,
     NationalHoliday,
     OpeningHours,
     PolicyRule,
     SupportPolicy,
 )
-from sla.recompute import tickets_recompute_apply, tickets_recompute_plan
+from tickets.recompute import tickets_recompute_apply, tickets_recompute_plan
 
 RECOMPUTE_URL_NAME = "sla_recompute_deadlines"
 # Recomputing rewrites tickets: only those who may change tickets may confirm it.
@@ -147,12 +148,30 @@ class PolicyRuleInline(admin.TabularInline):
     fields = ("plan", "severity", "reception", "target_kind", "target_value")
 
 
+class InternalTargetInline(admin.TabularInline):
+    """社内目標: shown apart from the terms' cells above, and labelled as internal."""
+
+    model = InternalTarget
+    extra = 0
+    verbose_name = _("社内目標（約款ではありません）")
+    verbose_name_plural = _("社内目標（約款ではありません）: 次回返信・解決")
+    fields = (
+        "plan",
+        "severity",
+        "target",
+        "target_kind",
+        "target_value",
+        "pauses_on_customer",
+        "pauses_on_microsoft",
+    )
+
+
 @admin.register(SupportPolicy)
 class SupportPolicyAdmin(RecomputeActionMixin, DeskHistoryAdmin):
     list_display = ("name", "effective_from")
     search_fields = ("name", "notes")
     date_hierarchy = "effective_from"
-    inlines = [PolicyRuleInline]
+    inlines = [PolicyRuleInline, InternalTargetInline]
 
     def get_urls(self):
         return [

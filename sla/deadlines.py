@@ -32,6 +32,7 @@ __all__ = [
     "BUSINESS_HOURS",
     "CRITICAL",
     "HIGH",
+    "INTERNAL_TARGETS",
     "NON_CRITICAL",
     "TERMS_2021",
     "TWENTY_FOUR_SEVEN",
@@ -40,8 +41,10 @@ __all__ = [
     "Closure",
     "Deadline",
     "DeadlineError",
+    "InternalRule",
     "NaiveDatetimeError",
     "OutOfCalendarRange",
+    "Pause",
     "Plan",
     "Policy",
     "Reception",
@@ -49,17 +52,24 @@ __all__ = [
     "Severity",
     "SlaState",
     "Step",
+    "Target",
     "TargetKind",
     "UnknownRule",
     "add_business_minutes",
     "at_risk_from",
+    "business_seconds_between",
+    "clock_state",
     "compute_deadline",
+    "due_after_pause",
     "first_response_due",
     "next_business_day_end",
+    "pause_step",
     "policy_in_force",
     "received_at",
     "sla_margin",
     "sla_state",
+    "target_due",
+    "target_start_step",
 ]
 
 Plan = Literal["business_hours", "24x365"]
@@ -153,6 +163,38 @@ class Rule:
             )
 
 
+# --- internal targets (DOMAIN.md point 13): next reply and resolution --------------------------
+
+
+class Target(StrEnum):
+    """The clocks of a ticket. Only FIRST_RESPONSE is the terms' (Art. 3.3); the others are
+    the distributor's own goals, never a breach of the terms."""
+
+    FIRST_RESPONSE = "first_response"
+    NEXT_REPLY = "next_reply"
+    RESOLUTION = "resolution"
+
+
+INTERNAL_TARGETS: Final = (Target.NEXT_REPLY, Target.RESOLUTION)
+
+
+@dataclass(frozen=True)
+class InternalRule:
+    """One internal target for one (plan, severity): none, N wall-clock minutes, N business
+    minutes or the end of the N-th business day, counted on the contract's calendar; and
+    whether the clock pauses while the ticket waits on the customer (Art. 3.4) or on
+    Microsoft."""
+
+    target_kind: TargetKind
+    target_value: int | None = None
+    pauses_on_customer: bool = True
+    pauses_on_microsoft: bool = False
+
+    def __post_init__(self) -> None:
+        # The same shape as a rule of the terms: validated by constructing one.
+        Rule(Reception.ALWAYS, self.target_kind, self.target_value)
+
+
 @dataclass(frozen=True)
 class Policy:
     """The rules in force from `effective_from` (Art. 15: terms change from a notified date)."""
@@ -160,6 +202,12 @@ class Policy:
     name: str
     effective_from: date
     rules: Mapping[tuple[str, str], Rule] = field(hash=False)
+    # Internal targets by (plan, severity, target): the distributor's, not the terms'.
+    targets: Mapping[tuple[str, str, str], InternalRule] = field(default_factory=dict, hash=False)
+
+    def internal_rule(self, plan: str, severity: str, target: str) -> InternalRule:
+        """The internal target for (plan, severity); none when the policy sets none."""
+        return self.targets.get((plan, severity, target), InternalRule(TargetKind.NONE))
 
     def rule(self, plan: str, severity: str) -> Rule:
         try:
@@ -805,6 +853,9 @@ def _explain(deadline: Deadline) -> tuple[Step, ...]:
 class SlaState(StrEnum):
     NO_COMMITMENT = "no_commitment"
     RUNNING = "running"
+    # An internal target waiting on the customer or on Microsoft (DOMAIN.md point 13): the time
+    # is not counted. The terms' first response never pauses.
+    PAUSED = "paused"
     AT_RISK = "at_risk"
     MET = "met"
     BREACHED = "breached"
@@ -885,6 +936,50 @@ def sla_state(
     return SlaState.AT_RISK if now_utc >= warning else SlaState.RUNNING
 
 
+def clock_state(
+    *,
+    now: datetime,
+    due: datetime | None,
+    fulfilled_at: datetime | None,
+    at_risk_at: datetime | None = None,
+    breached_at: datetime | None = None,
+    stopped_at: datetime | None = None,
+    paused_since: datetime | None = None,
+) -> SlaState:
+    """Where a clock stands at `now`, from its stored instants only: the one rule every screen,
+    filter and sweep agrees with (`tickets.clocks` holds its twin as database conditions).
+
+    In this order: no due instant is NO_COMMITMENT (DOMAIN.md point 7, never a breach).
+    Fulfilled (the first response, the reply, the resolution): MET on or before the due
+    instant, else BREACHED. A recorded breach stands (BREACHED). Finished unfulfilled at
+    `stopped_at`: STOPPED before the due instant (nothing was owed), else BREACHED. Paused
+    (internal targets only): PAUSED. Then BREACHED from the due instant on, AT_RISK from the
+    stored warning instant `at_risk_at`, else RUNNING. The warning instant is stored when the
+    clock starts, so changing the warning share later never makes two screens disagree."""
+    if due is None:
+        return SlaState.NO_COMMITMENT
+    _require_aware(due, "due")
+    # Compare in UTC: two datetimes of the same DST zone compare by wall clock.
+    due_utc = due.astimezone(UTC)
+    if fulfilled_at is not None:
+        _require_aware(fulfilled_at, "fulfilled_at")
+        return SlaState.MET if fulfilled_at.astimezone(UTC) <= due_utc else SlaState.BREACHED
+    if breached_at is not None:
+        return SlaState.BREACHED
+    if stopped_at is not None:
+        _require_aware(stopped_at, "stopped_at")
+        return SlaState.STOPPED if stopped_at.astimezone(UTC) < due_utc else SlaState.BREACHED
+    if paused_since is not None:
+        return SlaState.PAUSED
+    _require_aware(now, "now")
+    now_utc = now.astimezone(UTC)
+    if now_utc >= due_utc:
+        return SlaState.BREACHED
+    if at_risk_at is not None and now_utc >= at_risk_at.astimezone(UTC):
+        return SlaState.AT_RISK
+    return SlaState.RUNNING
+
+
 def sla_margin(
     *,
     now: datetime,
@@ -900,3 +995,150 @@ def sla_margin(
     # Aware datetimes of different zones subtract in UTC; convert both so that two datetimes of
     # the same DST zone do not subtract wall clocks.
     return first_response_due.astimezone(UTC) - end.astimezone(UTC)
+
+
+def target_due(start: datetime, rule: InternalRule, calendar: BusinessCalendar) -> datetime | None:
+    """The due instant of an internal target whose clock starts at `start`, or None."""
+    _require_aware(start, "start")
+    return _due(
+        start.astimezone(calendar.tz),
+        Rule(Reception.ALWAYS, rule.target_kind, rule.target_value),
+        calendar,
+    )
+
+
+def business_seconds_between(start: datetime, end: datetime, calendar: BusinessCalendar) -> int:
+    """Seconds of opening time in [start, end): what a pause takes out of a business clock."""
+    first, last = calendar._epoch(start, "start"), calendar._epoch(end, "end")
+    if last <= first:
+        return 0
+    return round(_opening_position(calendar, last) - _opening_position(calendar, first))
+
+
+def _opening_position(calendar: BusinessCalendar, epoch: float) -> float:
+    """Opening seconds from the calendar's start up to `epoch`."""
+    index = bisect.bisect_right(calendar._open_starts, epoch) - 1
+    if index < 0:
+        return 0.0
+    inside = min(epoch, calendar._open_ends[index]) - calendar._open_starts[index]
+    return calendar._open_before[index] + inside
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A pause of an internal target: [start, end), and the time it took out of the clock."""
+
+    start: datetime
+    end: datetime
+    seconds_not_counted: int
+    due_before: datetime
+    due_after: datetime
+
+
+def due_after_pause(
+    *,
+    due: datetime,
+    rule: InternalRule,
+    paused_since: datetime,
+    resumed_at: datetime,
+    calendar: BusinessCalendar,
+) -> Pause:
+    """The due instant once a pause [paused_since, resumed_at) ends: the paused time is not
+    counted. A wall-clock target moves by the elapsed time (added in UTC: a day always has 24
+    hours there); a business target moves by the opening time the pause covered, added as
+    opening time (a pause over a night or a weekend costs nothing)."""
+    _require_aware(due, "due")
+    _require_aware(paused_since, "paused_since")
+    _require_aware(resumed_at, "resumed_at")
+    if rule.target_kind is TargetKind.WALL_MINUTES:
+        seconds = max(
+            int((resumed_at.astimezone(UTC) - paused_since.astimezone(UTC)).total_seconds()), 0
+        )
+        moved = (due.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(calendar.tz)
+    else:
+        seconds = business_seconds_between(paused_since, resumed_at, calendar)
+        moved = _add_business_seconds(due.astimezone(calendar.tz), seconds, calendar)
+    return Pause(
+        start=paused_since.astimezone(calendar.tz),
+        end=resumed_at.astimezone(calendar.tz),
+        seconds_not_counted=seconds,
+        due_before=due.astimezone(calendar.tz),
+        due_after=moved,
+    )
+
+
+def _add_business_seconds(start: datetime, seconds: int, calendar: BusinessCalendar) -> datetime:
+    if seconds <= 0:
+        return start
+    minutes, rest = divmod(seconds, 60)
+    moved = add_business_minutes(start, minutes, calendar) if minutes else start
+    if rest:
+        # The remaining seconds, inside the opening the minutes ended in (or the next one).
+        position = _opening_position(calendar, calendar._epoch(moved)) + rest
+        index = bisect.bisect_left(calendar._open_through, position)
+        if index >= len(calendar._open_starts):
+            raise calendar._beyond(f"{seconds} business seconds after {start.isoformat()}")
+        epoch = calendar._open_starts[index] + position - calendar._open_before[index]
+        moved = datetime.fromtimestamp(epoch, calendar.tz)
+    return moved
+
+
+TARGET_JA: Final[Mapping[str, str]] = {
+    Target.FIRST_RESPONSE: "初回応答（約款 第3条3.3）",
+    Target.NEXT_REPLY: "次回返信（社内目標）",
+    Target.RESOLUTION: "解決（社内目標）",
+}
+TARGET_EN: Final[Mapping[str, str]] = {
+    Target.FIRST_RESPONSE: "first response (terms, Art. 3.3)",
+    Target.NEXT_REPLY: "next reply (internal target)",
+    Target.RESOLUTION: "resolution (internal target)",
+}
+WAITING_JA: Final[Mapping[str, str]] = {
+    "waiting_on_customer": "お客様の回答待ち",
+    "waiting_on_microsoft": "Microsoft の回答待ち",
+}
+WAITING_EN: Final[Mapping[str, str]] = {
+    "waiting_on_customer": "waiting on the customer",
+    "waiting_on_microsoft": "waiting on Microsoft",
+}
+
+
+def _span_ja(seconds: int) -> str:
+    hours, rest = divmod(seconds // 60, 60)
+    return f"{hours}時間{rest}分" if rest else f"{hours}時間"
+
+
+def _span_en(seconds: int) -> str:
+    hours, rest = divmod(seconds // 60, 60)
+    text = "1 hour" if hours == 1 else f"{hours} hours"
+    return f"{text} {rest} minutes" if rest else text
+
+
+def target_start_step(
+    target: str, start: datetime, due: datetime | None, rule: InternalRule
+) -> Step:
+    """The explanation of an internal target's start, in Japanese and English."""
+    name_ja, name_en = TARGET_JA.get(target, target), TARGET_EN.get(target, target)
+    if due is None:
+        return Step("target_none", f"{name_ja}: 目標なし", f"{name_en}: no target")
+    return Step(
+        "target_started",
+        f"{name_ja}: {_short_ja(start)} 開始 → 期限 {_short_ja(due)}",
+        f"{name_en}: started {_short_en(start)} → due {_short_en(due)}",
+    )
+
+
+def pause_step(pause: Pause, *, waiting: str, business: bool) -> Step:
+    """ "paused 5/7 10:00–5/8 14:00 waiting on the customer: 28 hours not counted"."""
+    unit_ja = "営業時間で" if business else ""
+    unit_en = " of business hours" if business else ""
+    due_ja = _short_ja(pause.due_after)
+    return Step(
+        "paused",
+        f"{_short_ja(pause.start)}–{_short_ja(pause.end)} "
+        f"{WAITING_JA.get(waiting, waiting)}のため一時停止: "
+        f"{unit_ja}{_span_ja(pause.seconds_not_counted)}を計上せず → 期限 {due_ja}",
+        f"paused {_short_en(pause.start)}–{_short_en(pause.end)} "
+        f"{WAITING_EN.get(waiting, waiting)}: {_span_en(pause.seconds_not_counted)}{unit_en} "
+        f"not counted → due {_short_en(pause.due_after)}",
+    )

@@ -12,15 +12,16 @@ import codecs
 import csv
 import datetime
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import CharField
 from django.utils import timezone
 
 from helpdesk.history import history_change_reason_set, history_user_set
-from sla import recompute, selectors
+from sla import selectors
 from sla.models import NationalHoliday
 
 HEADER = ("国民の祝日・休日月日", "国民の祝日・休日名称")
@@ -133,7 +134,8 @@ class ImportReport:
     unchanged: int = 0
     # Added dates that were not closed in the calendar before: these change business days.
     new_closed_days: list[HolidayRow] = field(default_factory=list)
-    moves: list[recompute.Move] = field(default_factory=list)
+    # What the planner passed by the caller returned (the deadlines that would move).
+    moves: list[Any] = field(default_factory=list)
     dry_run: bool = False
 
 
@@ -165,16 +167,20 @@ def national_holidays_import(
     actor=None,
     now: datetime.datetime | None = None,
     dry_run: bool = False,
+    plan: Callable[[datetime.datetime], list[Any]] | None = None,
 ) -> ImportReport:
     """Upsert `rows` into NationalHoliday (with history) and plan which open tickets' deadlines
-    move under the new calendar. The moves are reported, not applied: applying them is the
-    separate, confirmed step of `recompute_deadlines`. With `dry_run` nothing is written."""
+    move under the new calendar, by `plan(now)` (the caller passes
+    `tickets.recompute.tickets_recompute_plan`: this low layer never reads tickets). The moves
+    are reported, not applied: applying them is the separate, confirmed step of
+    `recompute_deadlines`. With `dry_run` nothing is written."""
     now = now or timezone.now()
     report = ImportReport(dry_run=dry_run)
     try:
         with transaction.atomic():
             _upsert(rows, actor, report)
-            report.moves = recompute.tickets_recompute_plan(now=now)
+            if plan is not None:
+                report.moves = plan(now)
             if dry_run:
                 # Write, look, and roll back: the plan sees exactly the calendar the import
                 # would make, and nothing stays.

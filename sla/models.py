@@ -209,6 +209,56 @@ class PolicyRule(models.Model):
         return f"{self.policy}: {self.plan} × {self.severity}"
 
 
+class InternalTarget(models.Model):
+    """社内目標 (DOMAIN.md point 13): the distributor's own next-reply and resolution goals per
+    plan × severity, in the policy beside the terms' cells and frozen per ticket with it. Never
+    the terms: shown apart, and never called a breach of the terms."""
+
+    class Kind(models.TextChoices):
+        NEXT_REPLY = "next_reply", _("次回返信（社内目標）")
+        RESOLUTION = "resolution", _("解決（社内目標）")
+
+    policy = models.ForeignKey(
+        SupportPolicy,
+        verbose_name=_("ポリシー"),
+        on_delete=models.CASCADE,
+        related_name="internal_targets",
+    )
+    plan = models.CharField(_("サポートの種類"), max_length=20, choices=Plan.choices)
+    severity = models.CharField(_("重大度"), max_length=20, choices=Severity.choices)
+    target = models.CharField(_("社内目標"), max_length=20, choices=Kind.choices)
+    target_kind = models.CharField(_("目標の種類"), max_length=20, choices=TargetKind.choices)
+    target_value = models.PositiveIntegerField(
+        _("目標値"), null=True, blank=True, help_text=_("分、または N 営業日")
+    )
+    pauses_on_customer = models.BooleanField(
+        _("お客様回答待ちの間は停止"),
+        default=True,
+        help_text=_("第3条3.4: お客様のご協力がない間の時間は数えません"),
+    )
+    pauses_on_microsoft = models.BooleanField(_("Microsoft 回答待ちの間は停止"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("社内目標")
+        verbose_name_plural = _("社内目標")
+        ordering = ["policy_id", "plan", "severity", "target"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "plan", "severity", "target"], name="internal_target_unique"
+            ),
+            # As for the terms' cells: "none" carries no value, every other kind needs one.
+            models.CheckConstraint(
+                condition=Q(target_kind="none", target_value__isnull=True)
+                | (~Q(target_kind="none") & Q(target_value__gte=1)),
+                name="internal_target_value",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy}: {self.plan} × {self.severity} {self.target}"
+
+
 class EscalationRule(models.Model):
     """The escalation matrix: per severity, level N fires `delay_minutes` after the breach and
     notifies a role. Level 1 fires at the breach itself (delay 0)."""

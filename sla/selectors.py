@@ -19,6 +19,7 @@ from sla.models import (
     Closure,
     CompanyHoliday,
     HolidayOverride,
+    InternalTarget,
     NationalHoliday,
     OpeningHours,
     PolicyRule,
@@ -28,7 +29,7 @@ from sla.models import (
 T = TypeVar("T")
 
 _CALENDAR_MODELS = (OpeningHours, NationalHoliday, HolidayOverride, CompanyHoliday, Closure)
-_POLICY_MODELS = (SupportPolicy, PolicyRule)
+_POLICY_MODELS = (SupportPolicy, PolicyRule, InternalTarget)
 _lock = threading.Lock()
 _cache: dict[str, tuple[object, object]] = {}
 
@@ -128,9 +129,22 @@ def _build_policies() -> dict[int, deadlines.Policy]:
             deadlines.TargetKind(rule.target_kind),
             rule.target_value,
         )
+    targets: dict[int, dict[tuple[str, str, str], deadlines.InternalRule]] = {}
+    for target in InternalTarget.objects.all():
+        targets.setdefault(target.policy_id, {})[target.plan, target.severity, target.target] = (
+            deadlines.InternalRule(
+                deadlines.TargetKind(target.target_kind),
+                target.target_value,
+                pauses_on_customer=target.pauses_on_customer,
+                pauses_on_microsoft=target.pauses_on_microsoft,
+            )
+        )
     for policy in SupportPolicy.objects.all():
         policies[policy.pk] = deadlines.Policy(
-            name=policy.name, effective_from=policy.effective_from, rules=rules.get(policy.pk, {})
+            name=policy.name,
+            effective_from=policy.effective_from,
+            rules=rules.get(policy.pk, {}),
+            targets=targets.get(policy.pk, {}),
         )
     return policies
 

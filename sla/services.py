@@ -1,9 +1,12 @@
-"""Writes of SLA fields on tickets: reception, deadline, warning time, explanation."""
+"""The SLA fields a clock stores, derived from where it started: reception, deadline, warning
+time, explanation. Pure of tickets: `tickets.clocks` applies them to a ticket."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
@@ -18,9 +21,11 @@ def deadline_for(
     severity: str,
     policy_id: int | None = None,
     calendar: deadlines.BusinessCalendar | None = None,
+    policies: Mapping[int, deadlines.Policy] | None = None,
 ) -> tuple[int, deadlines.Deadline]:
     """The deadline of a ticket submitted at `submitted_at`, under the policy in force on the
-    (JST) date it is received — or the given, frozen policy."""
+    (JST) date it is received — or the given, frozen policy (from `policies` when the caller
+    loaded them once)."""
     calendar = calendar or selectors.calendar_current()
     if policy_id is None:
         # The policy in force on the submission date decides the reception rule; receipt on a
@@ -43,7 +48,7 @@ def deadline_for(
                     submitted_at, plan, severity, policy, calendar
                 )
         return policy_id, deadline
-    policy = selectors.policy_by_id(policy_id)
+    policy = policies[policy_id] if policies is not None else selectors.policy_by_id(policy_id)
     return policy_id, deadlines.compute_deadline(submitted_at, plan, severity, policy, calendar)
 
 
@@ -77,7 +82,7 @@ class DeadlineFields:
     at_risk_at: datetime.datetime | None
     sla_explanation: list[dict[str, str]]
 
-    def apply(self, ticket) -> None:
+    def apply(self, ticket: Any) -> None:
         ticket.policy_id = self.policy_id
         ticket.received_at = self.received_at
         ticket.first_response_due = self.first_response_due
@@ -92,6 +97,7 @@ def deadline_fields(
     severity: str,
     policy_id: int | None = None,
     calendar: deadlines.BusinessCalendar | None = None,
+    policies: Mapping[int, deadlines.Policy] | None = None,
 ) -> DeadlineFields:
     """Everything a ticket stores about its first-response deadline."""
     policy_id, deadline = deadline_for(
@@ -100,6 +106,7 @@ def deadline_fields(
         severity=severity,
         policy_id=policy_id,
         calendar=calendar,
+        policies=policies,
     )
     return DeadlineFields(
         policy_id=policy_id,

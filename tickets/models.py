@@ -11,7 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from contracts.models import Plan
-from sla.models import Severity
+from sla.models import InternalTarget, Severity, TargetKind
+from tickets import clocks
+
+# Re-exported: the statuses live with the workflow table (`tickets.workflow`).
+from tickets.workflow import OPEN_STATUSES as OPEN_STATUSES
+from tickets.workflow import Status as Status
 
 if TYPE_CHECKING:
     from sla.deadlines import SlaState
@@ -22,23 +27,6 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("メール")
     WEB = "web", _("Web")
     API = "api", _("API")
-
-
-class Status(models.TextChoices):
-    NEW = "new", _("新規")
-    IN_PROGRESS = "in_progress", _("対応中")
-    WAITING_ON_CUSTOMER = "waiting_on_customer", _("お客様回答待ち")
-    WAITING_ON_MICROSOFT = "waiting_on_microsoft", _("Microsoft 回答待ち")
-    RESOLVED = "resolved", _("解決済み")
-    CLOSED = "closed", _("クローズ")
-    REFUSED = "refused", _("お断り")
-
-
-OPEN_STATUSES = frozenset(
-    {Status.NEW, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER, Status.WAITING_ON_MICROSOFT}
-)
-# The same, in a fixed order for index conditions (migrations must not change run to run).
-_OPEN_STATUS_VALUES = sorted(str(status) for status in OPEN_STATUSES)
 
 
 class Category(models.TextChoices):
@@ -162,6 +150,10 @@ class Ticket(models.Model):
     # SLA (DOMAIN.md §4–§9), computed by sla.services at every channel's intake.
     submitted_at = models.DateTimeField(_("申込日時"))
     received_at = models.DateTimeField(_("受付日時"), null=True, blank=True)
+    # Where the first-response clock started: the submission, or the last restart (a severity
+    # change before the first response, DOMAIN.md §9; a reopening after the deadline). Receipt,
+    # the deadline and the warning are derived from it by `tickets.clocks`, never restated.
+    first_response_started_at = models.DateTimeField(_("初回応答の計測開始"), null=True, blank=True)
     first_response_due = models.DateTimeField(_("初回応答期限"), null=True, blank=True)
     sla_explanation = models.JSONField(_("期限の根拠"), default=list, blank=True)
     at_risk_at = models.DateTimeField(_("期限間近の警告時刻"), null=True, blank=True)
@@ -214,36 +206,23 @@ class Ticket(models.Model):
         indexes = [
             # The breach sweep: unanswered tickets with a deadline not yet marked breached.
             # Closed tickets leave these indexes, so a ticket withdrawn before its deadline is
-            # not walked past by every sweep for the rest of its life.
+            # not walked past by every sweep for the rest of its life. Each condition is the
+            # claim of `tickets.clocks`, so the sweep's query and its index cannot drift apart.
             models.Index(
                 fields=["first_response_due"],
-                condition=Q(
-                    first_responded_at__isnull=True,
-                    breached_at__isnull=True,
-                    first_response_due__isnull=False,
-                    status__in=_OPEN_STATUS_VALUES,
-                ),
+                condition=clocks.q_breach_pending(),
                 name="ticket_due_unanswered",
             ),
             # The at-risk sweep: unanswered tickets whose warning has not gone out.
             models.Index(
                 fields=["at_risk_at"],
-                condition=Q(
-                    first_responded_at__isnull=True,
-                    at_risk_notified_at__isnull=True,
-                    at_risk_at__isnull=False,
-                    status__in=_OPEN_STATUS_VALUES,
-                ),
+                condition=clocks.q_at_risk_pending(),
                 name="ticket_at_risk_pending",
             ),
             # The escalation sweep: breached, unanswered tickets with a further level to fire.
             models.Index(
                 fields=["next_escalation_at"],
-                condition=Q(
-                    first_responded_at__isnull=True,
-                    next_escalation_at__isnull=False,
-                    status__in=_OPEN_STATUS_VALUES,
-                ),
+                condition=clocks.q_escalation_pending(),
                 name="ticket_next_escalation",
             ),
             # Queues: open tickets ordered by deadline, per assignee.
@@ -373,6 +352,15 @@ class TicketEvent(models.Model):
         ESCALATED = "escalated", _("エスカレーション")
         REMINDER_SENT = "reminder_sent", _("回答のお願いを送信")
         MAIL_RELEASED = "mail_released", _("送信者を確認して保留メールを受付")
+        # The SLA timeline of every clock (data["target"]): the base of SLA reports.
+        SLA_STARTED = "sla_started", _("SLA 計測開始")
+        SLA_PAUSED = "sla_paused", _("SLA 一時停止")
+        SLA_RESUMED = "sla_resumed", _("SLA 再開")
+        SLA_DUE_CHANGED = "sla_due_changed", _("SLA 期限変更")
+        SLA_FULFILLED = "sla_fulfilled", _("SLA 達成")
+        SLA_STOPPED = "sla_stopped", _("SLA 計測終了")
+        SLA_AT_RISK = "sla_at_risk", _("社内目標 期限間近")
+        SLA_BREACHED = "sla_breached", _("社内目標 期限超過")
         UPDATED = "updated", _("更新")
 
     ticket = models.ForeignKey(
@@ -406,3 +394,54 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind}"
+
+
+class TicketClock(models.Model):
+    """The clock of one internal target on one ticket (次回返信, 解決: DOMAIN.md point 13).
+    The terms' first response keeps its own fields on Ticket. Where the clock started is
+    stored, with the rule it runs by (frozen from the ticket's policy when it starts), and
+    `tickets.clocks` derives and decides everything else."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("チケット"), on_delete=models.CASCADE, related_name="clocks"
+    )
+    target = models.CharField(_("社内目標"), max_length=20, choices=InternalTarget.Kind.choices)
+    target_kind = models.CharField(_("目標の種類"), max_length=20, choices=TargetKind.choices)
+    target_value = models.PositiveIntegerField(_("目標値"), null=True, blank=True)
+    pauses_on_customer = models.BooleanField(_("お客様回答待ちの間は停止"), default=True)
+    pauses_on_microsoft = models.BooleanField(_("Microsoft 回答待ちの間は停止"), default=False)
+    started_at = models.DateTimeField(_("計測開始"), null=True, blank=True)
+    due = models.DateTimeField(_("期限"), null=True, blank=True)
+    at_risk_at = models.DateTimeField(_("期限間近の警告時刻"), null=True, blank=True)
+    paused_since = models.DateTimeField(_("一時停止の開始"), null=True, blank=True)
+    paused_status = models.CharField(_("停止の理由"), max_length=25, blank=True)
+    paused_seconds = models.PositiveIntegerField(_("計上しなかった時間（秒）"), default=0)
+    fulfilled_at = models.DateTimeField(_("達成日時"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("計測終了日時"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("期限超過日時"), null=True, blank=True)
+    at_risk_notified_at = models.DateTimeField(_("期限間近の警告日時"), null=True, blank=True)
+    explanation = models.JSONField(_("期限の根拠"), default=list, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("社内目標の計測")
+        verbose_name_plural = _("社内目標の計測")
+        ordering = ["ticket_id", "target"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "target"], name="ticket_clock_unique"),
+        ]
+        indexes = [
+            # The target breach sweep: running, unpaused clocks whose breach is not recorded.
+            models.Index(
+                fields=["due"], condition=clocks.q_target_breach_pending(), name="clock_due_pending"
+            ),
+            # The target at-risk sweep.
+            models.Index(
+                fields=["at_risk_at"],
+                condition=clocks.q_target_at_risk_pending(),
+                name="clock_at_risk_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.target}"

@@ -3,14 +3,9 @@ so scoping (reseller API users, subcontractor agents) is decided in one place.""
 
 from __future__ import annotations
 
-import datetime
-
-from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.permissions import ticket_scope
-from sla import deadlines
-from sla.models import Severity
 from tickets.models import OPEN_STATUSES, Attachment, Message, Ticket
 
 
@@ -34,26 +29,6 @@ def tickets_open() -> QuerySet[Ticket]:
     return Ticket.objects.filter(status__in=OPEN_STATUSES)
 
 
-def tickets_breached(*, now: datetime.datetime) -> QuerySet[Ticket]:
-    """Unanswered tickets whose deadline has passed (marked or not yet marked)."""
-    return Ticket.objects.filter(
-        Q(breached_at__isnull=False) | Q(first_response_due__lte=now),
-        first_responded_at__isnull=True,
-        first_response_due__isnull=False,
-        status__in=OPEN_STATUSES,
-    )
-
-
-def tickets_at_risk(*, now: datetime.datetime) -> QuerySet[Ticket]:
-    """Unanswered tickets past their warning point but not yet past the deadline."""
-    return Ticket.objects.filter(
-        first_responded_at__isnull=True,
-        at_risk_at__lte=now,
-        first_response_due__gt=now,
-        status__in=OPEN_STATUSES,
-    )
-
-
 def attachments_public(*, ticket: Ticket) -> QuerySet[Attachment]:
     """The files of what the requester's side sees (`messages_public`): never an internal
     note's."""
@@ -74,42 +49,4 @@ def messages_public(*, ticket: Ticket) -> QuerySet[Message]:
 def messages_all(*, ticket: Ticket) -> QuerySet[Message]:
     return ticket.messages.select_related("author_user", "author_contact").prefetch_related(
         "attachments"
-    )
-
-
-def ticket_sla_state(*, ticket: Ticket, now: datetime.datetime) -> deadlines.SlaState:
-    """Where the ticket's first-response clock stands at `now` (DOMAIN.md §7, §8), with the
-    same warning rule the sweep uses (a share of the window; for 重大 also minutes before)."""
-    return deadlines.sla_state(
-        now=now,
-        received_at=ticket.received_at,
-        first_response_due=ticket.first_response_due,
-        first_responded_at=ticket.first_responded_at,
-        at_risk_share=settings.SLA_AT_RISK_SHARE,
-        critical_at_risk_minutes=settings.SLA_CRITICAL_AT_RISK_MINUTES
-        if ticket.severity == Severity.CRITICAL
-        else None,
-        breached_at=ticket.breached_at,
-        stopped_at=ticket.resolved_at or ticket.closed_at,
-    )
-
-
-def q_stopped_before_due() -> Q:
-    """Finished (resolved, or closed without being resolved) before the first-response
-    deadline and never answered: SlaState.STOPPED, owed nothing (`ticket_sla_state`)."""
-    due = F("first_response_due")
-    return Q(
-        first_responded_at__isnull=True, first_response_due__isnull=False, breached_at__isnull=True
-    ) & (
-        Q(resolved_at__isnull=False, resolved_at__lt=due)
-        | Q(resolved_at__isnull=True, closed_at__isnull=False, closed_at__lt=due)
-    )
-
-
-def ticket_sla_margin(*, ticket: Ticket, now: datetime.datetime) -> datetime.timedelta | None:
-    """Deadline minus the first response (or `now` while unanswered); negative when late."""
-    return deadlines.sla_margin(
-        now=now,
-        first_response_due=ticket.first_response_due,
-        first_responded_at=ticket.first_responded_at,
     )

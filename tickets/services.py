@@ -18,11 +18,9 @@ from accounts.models import Profile
 from contracts.models import Contact, Customer, Subscription
 from contracts.selectors import contract_for
 from helpdesk.history import history_user_set
-from sla import escalation
-from sla import services as sla_services
 from sla.deadlines import SlaState
 from tickets import attachments as attachment_rules
-from tickets import eligibility
+from tickets import clocks, eligibility, escalation, targets
 from tickets.events import event_record
 from tickets.exceptions import (
     AttachmentRejected,
@@ -40,7 +38,6 @@ from tickets.models import (
     TicketEvent,
     TicketSequence,
 )
-from tickets.selectors import ticket_sla_state
 from tickets.workflow import can_transition
 
 Kind = TicketEvent.Kind
@@ -180,10 +177,7 @@ def ticket_open(
         idempotency_key=idempotency_key,
         assignee=assignee,
     )
-    deadline = sla_services.deadline_fields(
-        submitted_at=submitted_at, plan=contract.plan, severity=severity
-    )
-    deadline.apply(ticket)
+    deadline = clocks.first_response_start(ticket=ticket, at=submitted_at)
     _save(ticket, actor)
     event_record(
         ticket=ticket,
@@ -198,6 +192,7 @@ def ticket_open(
             else None,
         },
     )
+    targets.targets_open(ticket=ticket, now=now, actor=actor)
     return ticket
 
 
@@ -219,20 +214,6 @@ def ticket_open_idempotent(*, idempotency_key: str, **kwargs) -> tuple[Ticket, b
         if existing is None:
             raise
         return existing, False
-
-
-def _clock_restart(ticket: Ticket, now: datetime.datetime) -> None:
-    """A new first-response clock as if the ticket were received at `now`, under the same
-    contract and policy (DOMAIN.md §9): a breach or warning of the old clock does not carry
-    over."""
-    fields = sla_services.deadline_fields(
-        submitted_at=now, plan=ticket.plan, severity=ticket.severity, policy_id=ticket.policy_id
-    )
-    fields.apply(ticket)
-    ticket.breached_at = None
-    ticket.at_risk_notified_at = None
-    ticket.escalation_level = 0
-    ticket.next_escalation_at = None
 
 
 def _stamp_status(ticket: Ticket, target: str, now: datetime.datetime) -> None:
@@ -277,7 +258,7 @@ def ticket_transition(
         due
         if to == Status.IN_PROGRESS
         and previous in (Status.RESOLVED, Status.CLOSED)
-        and ticket_sla_state(ticket=ticket, now=now) == SlaState.STOPPED
+        and clocks.first_response_state(ticket=ticket, now=now) == SlaState.STOPPED
         and due is not None
         and due <= now
         else None
@@ -288,12 +269,13 @@ def ticket_transition(
         setattr(ticket, field, value)
     if passed_due is not None:
         data["previous_due"] = passed_due.isoformat()
-        _clock_restart(ticket, now)
+        clocks.first_response_restart(ticket=ticket, now=now)
         data["first_response_due"] = (
             ticket.first_response_due.isoformat() if ticket.first_response_due else None
         )
     _save(ticket, actor)
     event_record(ticket=ticket, kind=Kind.STATUS_CHANGED, actor=actor, data=data)
+    targets.targets_on_status(ticket=ticket, previous=previous, now=now, actor=actor)
     return ticket
 
 
@@ -431,7 +413,7 @@ def ticket_change_severity(
     ticket.severity = severity
     ticket.needs_triage = False
     if ticket.first_responded_at is None:
-        _clock_restart(ticket, now)
+        clocks.first_response_restart(ticket=ticket, now=now)
     _save(ticket, actor)
     event_record(
         ticket=ticket,
@@ -582,4 +564,10 @@ def message_add(
                 target = Status.IN_PROGRESS
         if target is not None and target != ticket.status:
             ticket_transition(ticket=ticket, to=target, actor=actor, now=now)
+    # The internal targets, once the status says where the ticket stands (a pause ended).
+    current = Ticket.objects.get(pk=ticket.pk)
+    if kind == Message.Kind.CUSTOMER:
+        targets.targets_on_customer_message(ticket=current, now=now, actor=actor)
+    elif _counts_as_first_response(kind, message.direction):
+        targets.targets_on_agent_reply(ticket=current, now=now, actor=actor)
     return message

@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
-from tickets.models import Status
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("新規")
+    IN_PROGRESS = "in_progress", _("対応中")
+    WAITING_ON_CUSTOMER = "waiting_on_customer", _("お客様回答待ち")
+    WAITING_ON_MICROSOFT = "waiting_on_microsoft", _("Microsoft 回答待ち")
+    RESOLVED = "resolved", _("解決済み")
+    CLOSED = "closed", _("クローズ")
+    REFUSED = "refused", _("お断り")
+
+
+OPEN_STATUSES = frozenset(
+    {Status.NEW, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER, Status.WAITING_ON_MICROSOFT}
+)
 
 # Art. 3.4: waiting_on_customer when the desk asks for information or logs;
 # Art. 3.5: refused at reception or when an investigation is stopped midway.

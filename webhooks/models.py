@@ -24,6 +24,10 @@ class WebhookEvent(models.TextChoices):
     TICKET_STATUS_CHANGED = "ticket.status_changed", _("状態変更")
     TICKET_BREACHED = "ticket.breached", _("期限超過")
     TICKET_MESSAGE_ADDED = "ticket.message_added", _("メッセージ追加")
+    # Any clock's warning (data.target: first_response, next_reply, resolution), and the
+    # breach of an internal target (社内目標, never the terms': those stay ticket.breached).
+    TICKET_SLA_AT_RISK = "ticket.sla_at_risk", _("SLA 期限間近")
+    TICKET_SLA_BREACHED = "ticket.sla_breached", _("社内目標の期限超過")
     # Not a ticket's: the distributor's delegated (GDAP) access to a customer ends soon
     # without auto-extend (Art. 4.1), sent N days before (GDAP_WARNING_DAYS).
     CUSTOMER_GDAP_EXPIRING = "customer.gdap_expiring", _("GDAP の期限切れが近い")

@@ -28,6 +28,9 @@ EVENT_BY_KIND: dict[str, str] = {
     TicketEvent.Kind.STATUS_CHANGED: WebhookEvent.TICKET_STATUS_CHANGED,
     TicketEvent.Kind.BREACHED: WebhookEvent.TICKET_BREACHED,
     TicketEvent.Kind.MESSAGE_ADDED: WebhookEvent.TICKET_MESSAGE_ADDED,
+    TicketEvent.Kind.AT_RISK: WebhookEvent.TICKET_SLA_AT_RISK,
+    TicketEvent.Kind.SLA_AT_RISK: WebhookEvent.TICKET_SLA_AT_RISK,
+    TicketEvent.Kind.SLA_BREACHED: WebhookEvent.TICKET_SLA_BREACHED,
 }
 
 # What of each event's data leaves the product: nothing internal (notes, agents, recipients).
@@ -37,6 +40,9 @@ _DATA_KEYS: dict[str, tuple[str, ...]] = {
     TicketEvent.Kind.STATUS_CHANGED: ("from", "to"),
     TicketEvent.Kind.BREACHED: ("first_response_due", "breached_at", "delay_seconds"),
     TicketEvent.Kind.MESSAGE_ADDED: (),
+    TicketEvent.Kind.AT_RISK: ("target", "at_risk_at", "first_response_due", "notified_at"),
+    TicketEvent.Kind.SLA_AT_RISK: ("target", "due", "notified_at"),
+    TicketEvent.Kind.SLA_BREACHED: ("target", "due", "breached_at", "delay_seconds"),
 }
 
 

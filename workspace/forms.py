@@ -17,10 +17,12 @@ from contracts.models import Contact, Plan
 from contracts.selectors import contact_global_admin_verification
 from contracts.verification import GlobalAdminVerification
 from helpdesk.exceptions import DomainError
+from sla.deadlines import SlaState
 from sla.models import Severity
 from tickets.models import Category, Channel, Message, RefusalReason, Status
 from tickets.services import AttachmentUpload
 from workspace.models import RevealPurpose
+from workspace.templatetags.workspace import SLA_LABELS
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -64,6 +66,17 @@ class QueueFilterForm(forms.Form):
         label=pgettext_lazy("assignee", "担当者"), required=False, choices=_EMPTY
     )
     status = forms.ChoiceField(label=_("状態"), required=False, choices=_EMPTY)
+    # Which clock (the terms' first response, or an internal target) and its state.
+    sla_target = forms.ChoiceField(
+        label=_("SLA の対象"),
+        required=False,
+        choices=[
+            ("first_response", _("初回応答（約款）")),
+            ("next_reply", _("次回返信（社内目標）")),
+            ("resolution", _("解決（社内目標）")),
+        ],
+    )
+    sla_state = forms.ChoiceField(label=_("SLA の状態"), required=False, choices=_EMPTY)
 
     def __init__(self, *args, resellers=(), agents=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -77,6 +90,9 @@ class QueueFilterForm(forms.Form):
             _EMPTY + [("none", _("未割当"))] + [(str(u.pk), u.get_username()) for u in agents],
         )
         _choices_set(self, "status", _EMPTY + list(Status.choices))
+        _choices_set(
+            self, "sla_state", _EMPTY + [(state.value, SLA_LABELS[state]) for state in SlaState]
+        )
 
 
 def _uploads(files) -> list[AttachmentUpload]:

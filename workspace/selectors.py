@@ -25,14 +25,11 @@ from accounts import permissions
 from accounts.roles import AGENT_ROLES
 from contracts.models import Contact, Customer, Reseller, Subscription
 from contracts.selectors import contacts_with_domains
+from sla.deadlines import SlaState, Target
 from sla.models import Severity
-from tickets.models import OPEN_STATUSES, Message, Status, Ticket, TicketEvent
-from tickets.selectors import (
-    messages_all,
-    q_stopped_before_due,
-    ticket_sla_state,
-    tickets_visible_to,
-)
+from tickets import clocks
+from tickets.models import Message, Status, Ticket, TicketEvent
+from tickets.selectors import messages_all, tickets_visible_to
 from workspace.models import ContactReveal
 
 if TYPE_CHECKING:
@@ -40,24 +37,17 @@ if TYPE_CHECKING:
 
 User = get_user_model()
 
-_OPEN = Q(status__in=OPEN_STATUSES)
-_UNANSWERED_WITH_DEADLINE = Q(first_responded_at__isnull=True, first_response_due__isnull=False)
+_OPEN = clocks.q_open()
 
 
 def _breached_q(now: datetime.datetime) -> Q:
-    """The rule of `tickets.selectors.tickets_breached`, as a condition a count can filter on."""
-    return (
-        _OPEN
-        & _UNANSWERED_WITH_DEADLINE
-        & (Q(breached_at__isnull=False) | Q(first_response_due__lte=now))
-    )
+    """Open tickets whose first-response clock is breached (`tickets.clocks`, the one rule)."""
+    return _OPEN & clocks.q_first_response(SlaState.BREACHED, now=now)
 
 
 def _at_risk_q(now: datetime.datetime) -> Q:
-    """The rule of `tickets.selectors.tickets_at_risk`, as a condition."""
-    return _OPEN & Q(
-        first_responded_at__isnull=True, at_risk_at__lte=now, first_response_due__gt=now
-    )
+    """Open tickets whose first-response clock is at risk."""
+    return _OPEN & clocks.q_first_response(SlaState.AT_RISK, now=now)
 
 
 @dataclass(frozen=True)
@@ -117,6 +107,8 @@ class QueueFilters:
     assignee: str = ""  # a user id, or "none" for unassigned
     status: str = ""
     search: str = ""
+    sla_target: str = ""  # first_response (default), next_reply or resolution
+    sla_state: str = ""
 
 
 def _search_q(search: str) -> Q:
@@ -156,6 +148,11 @@ def tickets_in_queue(
         queryset = queryset.filter(status=filters.status)
     if filters.search.strip():
         queryset = queryset.filter(_search_q(filters.search))
+    if filters.sla_state in {state.value for state in SlaState}:
+        target = filters.sla_target or Target.FIRST_RESPONSE
+        queryset = queryset.filter(
+            clocks.q_tickets_with_target(target, SlaState(filters.sla_state), now=now)
+        )
     return queryset.order_by(F("first_response_due").asc(nulls_last=True), "received_at", "id")
 
 
@@ -164,7 +161,7 @@ def queue_page(*, queryset: QuerySet[Ticket], page_number: Any, now: datetime.da
     paginator = Paginator(queryset, settings.WORKSPACE_PAGE_SIZE)
     page = paginator.get_page(page_number)
     for ticket in page.object_list:
-        ticket.sla = ticket_sla_state(ticket=ticket, now=now)
+        ticket.sla = clocks.first_response_state(ticket=ticket, now=now)
     return page
 
 
@@ -384,29 +381,26 @@ def dashboard_for(*, user, now: datetime.datetime, list_limit: int = 20) -> Dash
         totals[row["status"]] += row["count"]
 
     day_start = _jst_day_start(now)
+    # Breached (the one rule of `tickets.clocks`) with the deadline falling today (JST).
     breached_today = list(
         visible.filter(
-            first_response_due__gte=day_start,
-            first_response_due__lte=now,
-        )
-        .filter(
-            Q(first_responded_at__isnull=True) | Q(first_responded_at__gt=F("first_response_due"))
-        )
-        # A refusal is the first response (Art. 3.5): refused late is late, as in the share.
-        .exclude(q_stopped_before_due())
-        .order_by("first_response_due")[:list_limit]
+            clocks.q_first_response(SlaState.BREACHED, now=now),
+            clocks.q_first_response_due_within(start=day_start),
+        ).order_by("first_response_due")[:list_limit]
     )
     at_risk = list(visible.filter(_at_risk_q(now)).order_by("first_response_due")[:list_limit])
 
     month_start = day_start.replace(day=1)
     # Midnight JST of the 1st of next month: day 28 plus 4 days is always in the next month.
     next_month = (month_start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    # Judged: decided — met or breached (never no commitment, DOMAIN.md point 7, nor stopped:
+    # finished before its deadline without a response owes nothing).
+    met = clocks.q_first_response(SlaState.MET, now=now)
     judged = visible.filter(
-        first_response_due__gte=month_start, first_response_due__lt=next_month
-    ).filter(Q(first_responded_at__isnull=False) | Q(first_response_due__lte=now))
-    # Finished before its deadline without a response: nothing was owed, nothing is judged.
-    judged = judged.exclude(q_stopped_before_due())
-    on_time = Q(first_responded_at__isnull=False, first_responded_at__lte=F("first_response_due"))
+        met | clocks.q_first_response(SlaState.BREACHED, now=now),
+        clocks.q_first_response_due_within(start=month_start, end=next_month),
+    )
+    on_time = met
     per_reseller = (
         judged.order_by()
         .values("reseller__name")

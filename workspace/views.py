@@ -24,9 +24,10 @@ from contracts.models import Customer
 from helpdesk.exceptions import DomainError
 from microsoft.service_requests import escalation_topics, ticket_escalate
 from tickets import services as ticket_services
+from tickets.clocks import first_response_state
 from tickets.downloads import attachment_response
 from tickets.models import Attachment, Channel, Message, Status, Ticket
-from tickets.selectors import ticket_sla_state
+from tickets.targets import target_states
 from tickets.workflow import allowed_targets
 from workspace import selectors, services, terms
 from workspace.forms import (
@@ -88,6 +89,8 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         assignee=data.get("assignee") or "",
         status=data.get("status") or "",
         search=data.get("search") or "",
+        sla_target=data.get("sla_target") or "",
+        sla_state=data.get("sla_state") or "",
     )
     queryset = selectors.tickets_in_queue(user=request.user, queue=queue, filters=filters, now=now)
     page = selectors.queue_page(queryset=queryset, page_number=request.GET.get("page"), now=now)
@@ -152,7 +155,12 @@ def _render_ticket(
     context = {
         "ticket": ticket,
         "now": now,
-        "sla": ticket_sla_state(ticket=ticket, now=now),
+        "sla": first_response_state(ticket=ticket, now=now),
+        # The internal targets, shown apart from the terms' clock above.
+        "sla_targets": [
+            (target, clock, state)
+            for target, (clock, state) in target_states(ticket=ticket, now=now).items()
+        ],
         "scope": terms.product_scope(ticket.subscription.product),
         "severity_definitions": terms.SEVERITY_DEFINITIONS,
         "thread": selectors.ticket_thread(ticket=ticket),

@@ -15,10 +15,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from sla import models as sla_models
 from sla.admin import PolicyRuleInline, SupportPolicyAdmin
 from sla.models import HolidayOverride, SupportPolicy
-from sla.recompute import CHANGE_REASON
 from tests.factories import UserFactory
 from tests.sla.support import jst, open_ticket
 from tickets.models import Ticket, TicketEvent
+from tickets.recompute import CHANGE_REASON
 
 pytestmark = pytest.mark.django_db
 

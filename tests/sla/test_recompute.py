@@ -11,10 +11,16 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from sla.models import HolidayOverride, PolicyRule, SupportPolicy
-from sla.recompute import CHANGE_REASON, tickets_recompute_apply, tickets_recompute_plan
 from tests.sla.support import jst, open_ticket
 from tickets.models import Message, Status, Ticket, TicketEvent
-from tickets.services import message_add, ticket_change_severity, ticket_resolve
+from tickets.recompute import CHANGE_REASON, tickets_recompute_apply, tickets_recompute_plan
+from tickets.services import (
+    message_add,
+    ticket_change_severity,
+    ticket_close,
+    ticket_reopen,
+    ticket_resolve,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -234,3 +240,21 @@ def test_command_with_an_unknown_actor_fails_and_changes_nothing(frozen):
         call_command("recompute_deadlines", "--actor", "nobody", stdout=StringIO())
 
     assert _snapshot(ticket) == before
+
+
+def test_a_ticket_reopened_after_its_deadline_keeps_its_new_clock(agent):
+    # Given a 重大 24x365 ticket opened Mon 10:00 (due 11:00), closed unanswered at 10:30
+    ticket = open_ticket(plan="24x365", severity="critical", submitted_at=jst(2026, 6, 15, 10))
+    with time_machine.travel(jst(2026, 6, 15, 10, 30), tick=False):
+        ticket_close(ticket=ticket, actor=agent)
+    # and reopened at 14:00, after its old deadline: a new clock starts (due 15:00)
+    with time_machine.travel(jst(2026, 6, 15, 14), tick=False):
+        ticket_reopen(ticket=ticket, actor=agent)
+    ticket.refresh_from_db()
+    assert ticket.first_response_due == jst(2026, 6, 15, 15)
+
+    # When recompute plans at 14:10 with no calendar or policy change
+    moves = tickets_recompute_plan(now=jst(2026, 6, 15, 14, 10))
+
+    # Then nothing moves: the new clock is not pulled back to the old, past deadline
+    assert moves == []

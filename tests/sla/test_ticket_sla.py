@@ -11,11 +11,11 @@ import time_machine
 from django.conf import settings
 
 from sla import deadlines, selectors
-from sla.escalation import breaches_mark, escalations_fire
 from sla.models import Closure, HolidayOverride, PolicyRule, SupportPolicy
 from tests.sla.support import jst, open_ticket
+from tickets.clocks import first_response_state as ticket_sla_state
+from tickets.escalation import breaches_mark, escalations_fire
 from tickets.models import Channel, Message, Ticket, TicketEvent
-from tickets.selectors import ticket_sla_state
 from tickets.services import (
     message_add,
     ticket_change_severity,

@@ -12,8 +12,8 @@ from django.core.management import call_command
 
 from notifications.models import Notification
 from tests.factories import TicketFactory
+from tickets.clocks import first_response_state as ticket_sla_state
 from tickets.models import Message, RefusalReason, Status
-from tickets.selectors import ticket_sla_state
 from tickets.services import message_add, ticket_close, ticket_refuse, ticket_resolve
 
 pytestmark = pytest.mark.django_db

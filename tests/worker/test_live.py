@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from bench.sweep import tickets_due_between, tickets_fill
 from notifications.models import Notification, OutboxMessage
-from sla import escalation
 from sla.models import SupportPolicy
 from tests.factories import TicketFactory
 from tests.worker import live
+from tickets import escalation
 from tickets.models import Ticket, TicketEvent
 
 
@@ -98,7 +98,7 @@ def assert_exactly_once(tickets: int, level_two: int = 0) -> None:
 
 SWEEP_AT = """
 import sys, time
-from sla.escalation import breaches_mark
+from tickets.escalation import breaches_mark
 time.sleep(max(0.0, float(sys.argv[1]) - time.time()))
 print("breached", breaches_mark().tickets)
 """
@@ -185,7 +185,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from sla.escalation import breaches_mark
+from tickets.escalation import breaches_mark
 from tickets.models import Message, Ticket
 from tickets.services import message_add, ticket_open
 

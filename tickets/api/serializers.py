@@ -15,8 +15,9 @@ from helpdesk.api import IdRelatedField
 from sla.api.serializers import ExplanationStepSerializer
 from sla.deadlines import SlaState
 from sla.models import Severity
+from tickets.clocks import first_response_margin, first_response_state
 from tickets.models import Attachment, Category, Message, Ticket
-from tickets.selectors import ticket_sla_margin, ticket_sla_state
+from tickets.targets import target_states
 
 
 def _local_iso(moment: datetime.datetime | None) -> str | None:
@@ -38,6 +39,48 @@ class SubscriptionRefSerializer(serializers.Serializer):
     product_name = serializers.CharField(source="product.name")
 
 
+class ClockSerializer(serializers.Serializer):
+    """One SLA clock: `due` (JST, null when nothing is owed), its `state`, since when it is
+    paused (internal targets only: the terms' first response never pauses) and when its breach
+    was recorded."""
+
+    due = serializers.DateTimeField(allow_null=True)
+    state = serializers.ChoiceField(choices=[state.value for state in SlaState])
+    paused_since = serializers.DateTimeField(allow_null=True)
+    breached_at = serializers.DateTimeField(allow_null=True)
+    terms = serializers.BooleanField(
+        help_text="true for the terms' first response (Art. 3.3); false for internal targets"
+    )
+
+
+class SlaSerializer(serializers.Serializer):
+    first_response = ClockSerializer(help_text="The terms' first response (Art. 3.3).")
+    next_reply = ClockSerializer(help_text="Internal target (社内目標), not the terms.")
+    resolution = ClockSerializer(help_text="Internal target (社内目標), not the terms.")
+
+
+def sla_object(ticket: Ticket, now) -> dict:
+    """The ticket's clocks, the terms' first response first (`tickets.clocks` decides)."""
+    result = {
+        "first_response": {
+            "due": _local_iso(ticket.first_response_due),
+            "state": first_response_state(ticket=ticket, now=now).value,
+            "paused_since": None,
+            "breached_at": _local_iso(ticket.breached_at),
+            "terms": True,
+        }
+    }
+    for target, (clock, state) in target_states(ticket=ticket, now=now).items():
+        result[str(target)] = {
+            "due": _local_iso(clock.due) if clock is not None else None,
+            "state": state.value,
+            "paused_since": _local_iso(clock.paused_since) if clock is not None else None,
+            "breached_at": _local_iso(clock.breached_at) if clock is not None else None,
+            "terms": False,
+        }
+    return result
+
+
 class TicketSerializer(serializers.ModelSerializer):
     customer = NamedRefSerializer(read_only=True)
     subscription = SubscriptionRefSerializer(read_only=True)
@@ -52,6 +95,9 @@ class TicketSerializer(serializers.ModelSerializer):
         help_text="Deadline minus the first response (or now while unanswered); negative = late."
     )
     sla_explanation = ExplanationStepSerializer(many=True, read_only=True)
+    sla = serializers.SerializerMethodField(
+        help_text="Every SLA clock: the terms' first response, then the internal targets."
+    )
 
     class Meta:
         model = Ticket
@@ -76,6 +122,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "breached_at",
             "escalation_level",
             "sla_explanation",
+            "sla",
             "resolved_at",
             "closed_at",
             "created_at",
@@ -88,7 +135,7 @@ class TicketSerializer(serializers.ModelSerializer):
         database on a page of 50 (a test asserts both give the same JSON)."""
         now = self._now()
         customer, subscription, requester = ticket.customer, ticket.subscription, ticket.requester
-        margin = ticket_sla_margin(ticket=ticket, now=now)
+        margin = first_response_margin(ticket=ticket, now=now)
         return {
             "number": ticket.number,
             "status": ticket.status,
@@ -109,7 +156,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "received_at": _local_iso(ticket.received_at),
             "first_response_due": _local_iso(ticket.first_response_due),
             "first_responded_at": _local_iso(ticket.first_responded_at),
-            "sla_state": ticket_sla_state(ticket=ticket, now=now).value,
+            "sla_state": first_response_state(ticket=ticket, now=now).value,
             "sla_margin_seconds": None if margin is None else int(margin.total_seconds()),
             "breached_at": _local_iso(ticket.breached_at),
             "escalation_level": ticket.escalation_level,
@@ -117,6 +164,7 @@ class TicketSerializer(serializers.ModelSerializer):
                 {"code": step["code"], "ja": step["ja"], "en": step["en"]}
                 for step in ticket.sla_explanation or []
             ],
+            "sla": sla_object(ticket, now),
             "resolved_at": _local_iso(ticket.resolved_at),
             "closed_at": _local_iso(ticket.closed_at),
             "created_at": _local_iso(ticket.created_at),
@@ -134,11 +182,15 @@ class TicketSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=[state.value for state in SlaState]))
     def get_sla_state(self, ticket: Ticket) -> str:
-        return ticket_sla_state(ticket=ticket, now=self._now()).value
+        return first_response_state(ticket=ticket, now=self._now()).value
+
+    @extend_schema_field(SlaSerializer)
+    def get_sla(self, ticket: Ticket) -> dict:
+        return sla_object(ticket, self._now())
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_sla_margin_seconds(self, ticket: Ticket) -> int | None:
-        margin = ticket_sla_margin(ticket=ticket, now=self._now())
+        margin = first_response_margin(ticket=ticket, now=self._now())
         return None if margin is None else int(margin.total_seconds())
 
 

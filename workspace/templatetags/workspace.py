@@ -3,6 +3,7 @@ in the active language, and the notifications link."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import VerificationMethod
 from notifications.selectors import notifications_unread_count
 from sla.deadlines import SlaState
-from sla.models import Severity
+from sla.models import InternalTarget, Severity
 from tickets.models import Message, Status
 
 if TYPE_CHECKING:
@@ -30,6 +31,17 @@ SLA_LABELS: dict[str, StrOrPromise] = {
     SlaState.MET: _("期限内に応答済み"),
     SlaState.BREACHED: _("期限超過"),
     SlaState.STOPPED: _("応答前に終了"),
+    SlaState.PAUSED: _("一時停止中"),
+}
+# Internal targets (社内目標) say "目標" rather than "期限": never the terms' breach.
+TARGET_LABELS: dict[str, StrOrPromise] = {
+    SlaState.NO_COMMITMENT: _("目標なし"),
+    SlaState.RUNNING: _("目標内"),
+    SlaState.AT_RISK: _("目標間近"),
+    SlaState.MET: _("目標達成"),
+    SlaState.BREACHED: _("目標超過"),
+    SlaState.STOPPED: _("計測終了"),
+    SlaState.PAUSED: _("一時停止中"),
 }
 
 
@@ -44,6 +56,11 @@ def jst(value: datetime.datetime | None) -> str:
 @register.filter
 def sla_label(state: str) -> str:
     return str(SLA_LABELS.get(state, state))
+
+
+@register.filter
+def target_label(state: str) -> str:
+    return str(TARGET_LABELS.get(state, state))
 
 
 @register.filter
@@ -94,4 +111,12 @@ def event_summary(event) -> str:
         return _label(Message.Kind.choices, data.get("kind"))
     if event.kind == "mail_released":
         return _label(VerificationMethod.choices, data.get("method"))
+    if event.kind.startswith("sla_") and data.get("target"):
+        # The SLA timeline: which internal target, and its due instant where it has one.
+        target = _label(InternalTarget.Kind.choices, data.get("target"))
+        due = data.get("due")
+        if isinstance(due, str):
+            with contextlib.suppress(ValueError):
+                return f"{target} → {jst(datetime.datetime.fromisoformat(due))}"
+        return target
     return ""

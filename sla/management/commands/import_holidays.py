@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from sla.deadlines import DeadlineError
 from sla.holiday_import import HolidayFileError, holidays_file_parse, national_holidays_import
-from sla.recompute import move_describe
+from tickets.recompute import move_describe, tickets_recompute_plan
 
 
 class Command(BaseCommand):
@@ -34,7 +34,9 @@ class Command(BaseCommand):
         except HolidayFileError as error:
             raise CommandError(f"{file}: {error}") from None
         try:
-            report = national_holidays_import(rows=rows, dry_run=dry_run)
+            report = national_holidays_import(
+                rows=rows, dry_run=dry_run, plan=lambda now: tickets_recompute_plan(now=now)
+            )
         except DeadlineError as error:
             raise CommandError(f"期限を再計算できません: {error}") from None
 

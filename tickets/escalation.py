@@ -39,9 +39,10 @@ from contracts.models import Plan
 from notifications.models import Notification, OutboxMessage
 from notifications.services import outbox_dispatch_on_commit
 from sla import selectors as sla_selectors
-from sla.models import EscalationRule, Severity
+from sla.models import EscalationRule, InternalTarget, Severity
+from tickets import clocks
 from tickets.events import event_record, events_fan_out
-from tickets.models import OPEN_STATUSES, Ticket, TicketEvent
+from tickets.models import Ticket, TicketClock, TicketEvent
 
 logger = logging.getLogger(__name__)
 
@@ -84,37 +85,20 @@ def _stamp(moment: datetime.datetime) -> str:
 
 def tickets_breach_due(*, now: datetime.datetime) -> QuerySet[Ticket]:
     """Open, unanswered tickets whose deadline has passed and whose breach is not recorded
-    (index `ticket_due_unanswered`). A ticket closed before its deadline never breaches."""
-    return Ticket.objects.filter(
-        first_responded_at__isnull=True,
-        breached_at__isnull=True,
-        first_response_due__isnull=False,
-        first_response_due__lte=now,
-        status__in=OPEN_STATUSES,
-    )
+    (`clocks.q_breach_pending`, index `ticket_due_unanswered`)."""
+    return Ticket.objects.filter(clocks.q_breach_due(now=now))
 
 
 def tickets_at_risk_due(*, now: datetime.datetime) -> QuerySet[Ticket]:
     """Open, unanswered tickets whose warning time has come and not been handled
-    (index `ticket_at_risk_pending`)."""
-    return Ticket.objects.filter(
-        first_responded_at__isnull=True,
-        at_risk_notified_at__isnull=True,
-        at_risk_at__isnull=False,
-        at_risk_at__lte=now,
-        status__in=OPEN_STATUSES,
-    )
+    (`clocks.q_at_risk_pending`, index `ticket_at_risk_pending`)."""
+    return Ticket.objects.filter(clocks.q_at_risk_due(now=now))
 
 
 def tickets_escalation_due(*, now: datetime.datetime) -> QuerySet[Ticket]:
-    """Breached, unanswered, open tickets with a further level due (index
-    `ticket_next_escalation`). A first response clears next_escalation_at, which stops them."""
-    return Ticket.objects.filter(
-        first_responded_at__isnull=True,
-        next_escalation_at__isnull=False,
-        next_escalation_at__lte=now,
-        status__in=OPEN_STATUSES,
-    )
+    """Breached, unanswered, open tickets with a further level due
+    (`clocks.q_escalation_pending`, index `ticket_next_escalation`)."""
+    return Ticket.objects.filter(clocks.q_escalation_due(now=now))
 
 
 def claim_queryset(queryset: QuerySet[Ticket], *, order_by: str, limit: int) -> QuerySet[Ticket]:
@@ -139,20 +123,11 @@ def deadlines_upcoming(
     the sweep schedules an exact-time check for each, so a breach is marked within seconds
     of its deadline instead of at the next sweep."""
     until = now + (horizon or exact_check_horizon())
-    breaches = Ticket.objects.filter(
-        first_responded_at__isnull=True,
-        breached_at__isnull=True,
-        first_response_due__isnull=False,
-        first_response_due__gt=now,
-        first_response_due__lte=until,
-        status__in=OPEN_STATUSES,
-    ).values_list("pk", "first_response_due")
+    breaches = Ticket.objects.filter(clocks.q_breach_between(after=now, until=until)).values_list(
+        "pk", "first_response_due"
+    )
     escalations = Ticket.objects.filter(
-        first_responded_at__isnull=True,
-        next_escalation_at__isnull=False,
-        next_escalation_at__gt=now,
-        next_escalation_at__lte=until,
-        status__in=OPEN_STATUSES,
+        clocks.q_escalation_between(after=now, until=until)
     ).values_list("pk", "next_escalation_at")
     rows = [(pk, moment) for pk, moment in [*breaches, *escalations] if moment is not None]
     return sorted(rows, key=lambda row: row[1])
@@ -550,6 +525,7 @@ def _warn(tickets: list[Ticket], now: datetime.datetime, context: _Context) -> i
             ticket,
             Kind.AT_RISK,
             {
+                "target": "first_response",
                 "at_risk_at": _selected(ticket.at_risk_at).isoformat(),
                 "first_response_due": _selected(ticket.first_response_due).isoformat(),
                 "notified_at": now.isoformat(),
@@ -683,12 +659,12 @@ def ticket_deadline_check(*, ticket_id: int, now: datetime.datetime | None = Non
             )
             escalated = _escalate_due(pending, now, context)
     state = (
-        Ticket.objects.filter(pk=ticket_id, first_responded_at__isnull=True)
-        .values("breached_at", "first_response_due", "next_escalation_at")
+        Ticket.objects.filter(pk=ticket_id)
+        .values("first_responded_at", "breached_at", "first_response_due", "next_escalation_at")
         .first()
     )
     next_check_at = None
-    if state is not None:
+    if state is not None and state["first_responded_at"] is None:
         moment = state["next_escalation_at"]
         if state["breached_at"] is None:
             moment = state["first_response_due"]
@@ -697,19 +673,163 @@ def ticket_deadline_check(*, ticket_id: int, now: datetime.datetime | None = Non
     return CheckResult(breached=breached, escalated=escalated, next_check_at=next_check_at)
 
 
-def on_ticket_event(event: TicketEvent) -> None:
-    """TICKET_EVENT_SUBSCRIBERS entry: a ticket opened (or re-clocked by a severity change)
-    with its deadline within the horizon gets its exact-time check now, after commit — the
-    next sweep would come too late. Scheduling never fails the transaction: with the broker
-    down the sweep is the safety net."""
-    if event.kind not in (Kind.CREATED, Kind.SEVERITY_CHANGED):
-        return
-    ticket = event.ticket
-    due = ticket.first_response_due
-    if due is None or ticket.first_responded_at is not None:
-        return
-    if due - timezone.now() > exact_check_horizon():
-        return
-    from sla.tasks import deadline_check_schedule
+# --- the internal targets (next reply, resolution): breach and warning, exactly once ---------
 
-    transaction.on_commit(partial(deadline_check_schedule, ticket_id=ticket.pk, at=due))
+TARGET_BREACHED_HEADLINE = _("社内目標（%(target)s）の期限を超過しました")
+TARGET_AT_RISK_HEADLINE = _("社内目標（%(target)s）の期限が近づいています")
+TARGET_BODY = _(
+    "件名: %(subject)s\n顧客: %(customer)s\n社内目標の期限: %(due)s (JST)\n"
+    "※約款の期限ではありません"
+)
+
+
+def _target_text(clock: TicketClock, headline) -> tuple[str, str]:
+    ticket = clock.ticket
+    target = str(InternalTarget.Kind(clock.target).label)
+    title = (
+        f"【{Severity(ticket.severity).label}】{ticket.number} {str(headline) % {'target': target}}"
+    )
+    body = str(TARGET_BODY) % {
+        "subject": ticket.subject,
+        "customer": ticket.customer.name,
+        "due": _local(_selected(clock.due)),
+    }
+    return title, body
+
+
+def _claim_clocks(condition, *, order_by: str, limit: int) -> list[TicketClock]:
+    """The claim, as for tickets: rows another sweep holds are skipped, a row another sweep
+    committed meanwhile drops out of the WHERE clause, so each clock is claimed once."""
+    return list(
+        TicketClock.objects.filter(condition)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("ticket__customer")
+        .order_by(order_by, "pk")[:limit]
+    )
+
+
+def _target_sweep(condition_for, order_by: str, handle, now, budget_seconds: float) -> SweepResult:
+    context = _Context()
+    started = monotonic()
+    total = batches = 0
+    limit = _batch_size()
+    while True:
+        current = now or timezone.now()
+        with transaction.atomic(), _in_site_language():
+            claimed = _claim_clocks(condition_for(now=current), order_by=order_by, limit=limit)
+            count = handle(claimed, current, context)
+        if not claimed:
+            break
+        total += count
+        batches += 1
+        if len(claimed) < limit or monotonic() - started > budget_seconds:
+            break
+    return SweepResult(tickets=total, batches=batches)
+
+
+def _target_breach(claimed: list[TicketClock], now: datetime.datetime, context: _Context) -> int:
+    if not claimed:
+        return 0
+    context.load_assignees([clock.ticket for clock in claimed])
+    writes = _Writes()
+    for clock in claimed:
+        ticket = clock.ticket
+        due = _selected(clock.due)
+        clock.breached_at = now
+        key = f"{clock.target}:breached:{_stamp(due)}"
+        writes.event(
+            ticket,
+            Kind.SLA_BREACHED,
+            {
+                "target": clock.target,
+                "due": due.isoformat(),
+                "breached_at": now.isoformat(),
+                "delay_seconds": round((now - due).total_seconds(), 3),
+            },
+            key,
+        )
+        assignee = context.assignee(ticket)
+        writes.notify(
+            recipients=[assignee] if assignee else context.members(Role.SUPERVISOR),
+            ticket=ticket,
+            kind=Kind.SLA_BREACHED,
+            key=key,
+            text=partial(_target_text, clock, TARGET_BREACHED_HEADLINE),
+        )
+    TicketClock.objects.bulk_update(claimed, ["breached_at"])
+    writes.save(now)
+    return len(claimed)
+
+
+def _target_warn(claimed: list[TicketClock], now: datetime.datetime, context: _Context) -> int:
+    if not claimed:
+        return 0
+    context.load_assignees([clock.ticket for clock in claimed])
+    writes = _Writes()
+    warned = 0
+    for clock in claimed:
+        clock.at_risk_notified_at = now
+        due = _selected(clock.due)
+        if due <= now:
+            continue  # the breach alerts instead
+        warned += 1
+        ticket = clock.ticket
+        key = f"{clock.target}:at_risk:{_stamp(due)}"
+        writes.event(
+            ticket,
+            Kind.SLA_AT_RISK,
+            {"target": clock.target, "due": due.isoformat(), "notified_at": now.isoformat()},
+            key,
+        )
+        assignee = context.assignee(ticket)
+        writes.notify(
+            recipients=[assignee] if assignee else context.members(Role.SUPERVISOR),
+            ticket=ticket,
+            kind=Kind.SLA_AT_RISK,
+            key=key,
+            text=partial(_target_text, clock, TARGET_AT_RISK_HEADLINE),
+        )
+    TicketClock.objects.bulk_update(claimed, ["at_risk_notified_at"])
+    writes.save(now)
+    return warned
+
+
+def target_breaches_mark(
+    *, now: datetime.datetime | None = None, budget_seconds: float = 50.0
+) -> SweepResult:
+    """Mark every due internal target breached, once (`result.tickets` counts clocks)."""
+    return _target_sweep(clocks.q_target_breach_due, "due", _target_breach, now, budget_seconds)
+
+
+def target_at_risk_warn(
+    *, now: datetime.datetime | None = None, budget_seconds: float = 50.0
+) -> SweepResult:
+    """Send the one at-risk warning of every internal target whose warning time has come."""
+    return _target_sweep(
+        clocks.q_target_at_risk_due, "at_risk_at", _target_warn, now, budget_seconds
+    )
+
+
+def target_deadlines_upcoming(
+    *, now: datetime.datetime, horizon: datetime.timedelta | None = None
+) -> list[tuple[int, datetime.datetime]]:
+    """(clock id, due) of every internal target falling due in (now, now + horizon]."""
+    until = now + (horizon or exact_check_horizon())
+    rows = (
+        TicketClock.objects.filter(clocks.q_target_breach_between(after=now, until=until))
+        .order_by("due")
+        .values_list("pk", "due")
+    )
+    return [(pk, _selected(due)) for pk, due in rows]
+
+
+def target_deadline_check(*, clock_id: int, now: datetime.datetime | None = None) -> bool:
+    """The exact-time check of one internal target: breach it if still to do."""
+    now = now or timezone.now()
+    with transaction.atomic(), _in_site_language():
+        due = list(
+            TicketClock.objects.filter(clocks.q_target_breach_due(now=now), pk=clock_id)
+            .select_for_update(of=("self",))
+            .select_related("ticket__customer")
+        )
+        return _target_breach(due, now, _Context()) > 0

@@ -6,8 +6,10 @@ what would move, a person (admin action) or an operator (command) confirms, and 
 records each move in the ticket's history and timeline. A ticket keeps its frozen policy; only
 the current calendar and the current rules of that policy are re-read.
 
-The clock of a ticket starts at its submission, or at its last severity change before the first
-response (DOMAIN.md §9: recomputed as if received at the moment of the change)."""
+Where each clock started is stored on the ticket (`first_response_started_at`: the submission,
+or its last restart by a severity change, DOMAIN.md §9, or a reopening after the deadline);
+`tickets.clocks` derives the instants from it, here as at intake, so a recomputation with
+nothing edited moves nothing."""
 
 from __future__ import annotations
 
@@ -16,7 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from contracts.models import Plan
@@ -24,8 +25,9 @@ from helpdesk.history import history_change_reason_set, history_user_set
 from sla import calendars, deadlines, selectors
 from sla import services as sla_services
 from sla.models import Severity
+from tickets import clocks
 from tickets.events import event_record
-from tickets.models import OPEN_STATUSES, Ticket, TicketEvent
+from tickets.models import Ticket, TicketEvent
 
 # Why a ticket's history row was written (simple_history's change reason).
 CHANGE_REASON = "期限再計算"
@@ -78,15 +80,9 @@ def _same_instant(left: datetime.datetime | None, right: datetime.datetime | Non
 
 
 def _candidates():
-    """Open tickets without a first response, with the moment their clock started."""
-    last_severity_change = (
-        TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=TicketEvent.Kind.SEVERITY_CHANGED)
-        .order_by("-created_at", "-id")
-        .values("created_at")[:1]
-    )
+    """Open tickets without a first response (clock running or overdue, not stopped)."""
     return (
-        Ticket.objects.filter(status__in=OPEN_STATUSES, first_responded_at__isnull=True)
-        .annotate(severity_changed_at=Subquery(last_severity_change))
+        Ticket.objects.filter(clocks.q_open(), clocks.q_first_response_unanswered())
         .only(
             "id",
             "number",
@@ -94,6 +90,7 @@ def _candidates():
             "severity",
             "policy_id",
             "submitted_at",
+            "first_response_started_at",
             "received_at",
             "first_response_due",
         )
@@ -112,49 +109,22 @@ def tickets_recompute_plan(
     policies = selectors.policies_all()
     moves: list[Move] = []
     for ticket in _candidates().iterator(chunk_size=2000):
-        clock_from = max(ticket.submitted_at, ticket.severity_changed_at or ticket.submitted_at)
-        # A severity change recorded after `now` (a plan for the past) does not count yet.
-        if clock_from > now:
-            clock_from = ticket.submitted_at
-        if ticket.policy_id is not None:
-            policy_id = ticket.policy_id
-            deadline = deadlines.compute_deadline(
-                clock_from, ticket.plan, ticket.severity, policies[policy_id], calendar
-            )
-        else:
-            # A ticket from before policies were frozen: the one in force when received.
-            policy_id, deadline = sla_services.deadline_for(
-                submitted_at=clock_from,
-                plan=ticket.plan,
-                severity=ticket.severity,
-                calendar=calendar,
-            )
-        if _same_instant(deadline.received_at, ticket.received_at) and _same_instant(
-            deadline.first_response_due, ticket.first_response_due
+        fields = clocks.first_response_derived(ticket=ticket, calendar=calendar, policies=policies)
+        if _same_instant(fields.received_at, ticket.received_at) and _same_instant(
+            fields.first_response_due, ticket.first_response_due
         ):
             continue
-        fields = sla_services.DeadlineFields(
-            policy_id=policy_id,
-            received_at=deadline.received_at,
-            first_response_due=deadline.first_response_due,
-            at_risk_at=sla_services.at_risk_at_for(
-                severity=ticket.severity,
-                received_at=deadline.received_at,
-                first_response_due=deadline.first_response_due,
-            ),
-            sla_explanation=sla_services.steps_as_json(deadline),
-        )
         moves.append(
             Move(
                 ticket_id=ticket.pk,
                 number=ticket.number,
                 plan=ticket.plan,
                 severity=ticket.severity,
-                clock_from=clock_from,
+                clock_from=ticket.first_response_started_at or ticket.submitted_at,
                 old_received_at=ticket.received_at,
-                new_received_at=deadline.received_at,
+                new_received_at=fields.received_at,
                 old_due=ticket.first_response_due,
-                new_due=deadline.first_response_due,
+                new_due=fields.first_response_due,
                 fields=fields,
             )
         )

@@ -6,7 +6,7 @@ sweep without waiting for beat; the worker runs the same services every minute."
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from sla import escalation
+from tickets import escalation
 
 
 class Command(BaseCommand):

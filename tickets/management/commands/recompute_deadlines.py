@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from sla.deadlines import DeadlineError
-from sla.recompute import move_describe, tickets_recompute_apply, tickets_recompute_plan
+from tickets.recompute import move_describe, tickets_recompute_apply, tickets_recompute_plan
 
 
 class Command(BaseCommand):
