@@ -366,6 +366,7 @@ class TicketEvent(models.Model):
         REMINDER_SENT = "reminder_sent", _("回答のお願いを送信")
         MAIL_RELEASED = "mail_released", _("送信者を確認して保留メールを受付")
         UPDATED = "updated", _("更新")
+        SURVEY_ANSWERED = "survey_answered", _("満足度アンケートの回答")
 
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("チケット"), on_delete=models.CASCADE, related_name="events"

@@ -24,6 +24,8 @@ class WebhookEvent(models.TextChoices):
     TICKET_STATUS_CHANGED = "ticket.status_changed", _("状態変更")
     TICKET_BREACHED = "ticket.breached", _("期限超過")
     TICKET_MESSAGE_ADDED = "ticket.message_added", _("メッセージ追加")
+    # The requester answered the satisfaction survey (Art. 14.2.2), or changed the answer.
+    TICKET_SURVEY_ANSWERED = "ticket.survey_answered", _("満足度アンケートの回答")
     # Not a ticket's: the distributor's delegated (GDAP) access to a customer ends soon
     # without auto-extend (Art. 4.1), sent N days before (GDAP_WARNING_DAYS).
     CUSTOMER_GDAP_EXPIRING = "customer.gdap_expiring", _("GDAP の期限切れが近い")

@@ -27,6 +27,7 @@ EVENT_BY_KIND: dict[str, str] = {
     TicketEvent.Kind.STATUS_CHANGED: WebhookEvent.TICKET_STATUS_CHANGED,
     TicketEvent.Kind.BREACHED: WebhookEvent.TICKET_BREACHED,
     TicketEvent.Kind.MESSAGE_ADDED: WebhookEvent.TICKET_MESSAGE_ADDED,
+    TicketEvent.Kind.SURVEY_ANSWERED: WebhookEvent.TICKET_SURVEY_ANSWERED,
 }
 
 # What of each event's data leaves the product: nothing internal (notes, agents, recipients).
@@ -36,6 +37,7 @@ _DATA_KEYS: dict[str, tuple[str, ...]] = {
     TicketEvent.Kind.STATUS_CHANGED: ("from", "to"),
     TicketEvent.Kind.BREACHED: ("first_response_due", "breached_at", "delay_seconds"),
     TicketEvent.Kind.MESSAGE_ADDED: (),
+    TicketEvent.Kind.SURVEY_ANSWERED: ("rating", "comment", "answered_at", "updated"),
 }
 
 
