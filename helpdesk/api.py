@@ -503,6 +503,7 @@ def _urlpatterns() -> list:
     import helpdesk.schema  # noqa: F401  (registers the session scheme's schema extension)
     import tickets.converters  # noqa: F401  (registers <ticket_number:…>)
     from contracts.api import views as contract_views
+    from knowledge.api import views as knowledge_views
     from sla.api import views as sla_views
     from tickets.api import views as ticket_views
     from webhooks.api import views as webhook_views
@@ -519,6 +520,9 @@ def _urlpatterns() -> list:
     router.register("subscriptions", contract_views.SubscriptionViewSet, basename="subscription")
     router.register("tickets", ticket_views.TicketViewSet, basename="ticket")
     router.register("webhooks", webhook_views.WebhookViewSet, basename="webhook")
+    router.register(
+        "knowledge/articles", knowledge_views.ArticleViewSet, basename="knowledge-article"
+    )
 
     v1 = [
         path("sla/preview/", sla_views.SlaPreviewView.as_view(), name="sla-preview"),
