@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "microsoft",
     "surveys",
     "knowledge",
+    "reports",
 ]
 
 MIDDLEWARE = [

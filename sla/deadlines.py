@@ -900,3 +900,21 @@ def sla_margin(
     # Aware datetimes of different zones subtract in UTC; convert both so that two datetimes of
     # the same DST zone do not subtract wall clocks.
     return first_response_due.astimezone(UTC) - end.astimezone(UTC)
+
+
+def business_seconds_between(start: datetime, end: datetime, calendar: BusinessCalendar) -> int:
+    """Seconds of opening time in [start, end): how long a clock that runs only while the desk
+    is open ran between two instants (0 when `end` is not after `start`). The inverse of
+    `add_business_minutes`: add_business_minutes(s, m) = e gives m * 60 here when s is open."""
+
+    def position(epoch: float) -> float:
+        index = bisect.bisect_right(calendar._open_starts, epoch) - 1
+        if index < 0:
+            return 0.0
+        start_of = calendar._open_starts[index]
+        length = calendar._open_ends[index] - start_of
+        return calendar._open_before[index] + min(epoch - start_of, length)
+
+    begin = calendar._epoch(start, "start")
+    finish = calendar._epoch(end, "end")
+    return max(0, round(position(finish) - position(begin)))

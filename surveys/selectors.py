@@ -44,9 +44,19 @@ def survey_of_ticket(*, ticket: Ticket) -> Survey | None:
 
 # The groupings the reports offer, each a path from Survey.
 GROUPS: dict[str, tuple[str, str]] = {
+    # The agent who resolved the ticket (and so sent the survey).
     "agent": ("agent_id", "agent__username"),
+    # The ticket's assignee, as the SLA report groups "by agent".
+    "assignee": ("ticket__assignee_id", "ticket__assignee__username"),
     "customer": ("ticket__customer_id", "ticket__customer__name"),
     "reseller": ("ticket__reseller_id", "ticket__reseller__name"),
+    "plan": ("ticket__plan", "ticket__plan"),
+    "severity": ("ticket__severity", "ticket__severity"),
+    "channel": ("ticket__channel", "ticket__channel"),
+    "subcontractor": (
+        "ticket__assigned_organisation_id",
+        "ticket__assigned_organisation__name",
+    ),
 }
 
 
@@ -76,6 +86,7 @@ def survey_results(
     scoped), answered or not, with the average rating and the count of each rating, overall
     (`group_by` None) or per agent, customer or reseller: one aggregate query."""
     scope = tickets if tickets is not None else tickets_visible_to(user)
+    # Only the ids of the scope: its joins and ordering would not survive a subquery anyway.
     surveys = Survey.objects.filter(
         sent_at__gte=start, sent_at__lt=end, ticket__in=scope.order_by().values("pk")
     ).order_by()
@@ -91,7 +102,9 @@ def survey_results(
         key, label = GROUPS[group_by]
         rows = [
             {"key": row[key], "label": row[label] or "—", **row}
-            for row in surveys.values(key, label).annotate(**aggregates).order_by(label, key)
+            for row in surveys.values(*dict.fromkeys([key, label]))
+            .annotate(**aggregates)
+            .order_by(label, key)
         ]
     return [
         SurveyResult(
