@@ -485,6 +485,11 @@ def _every(seconds: int) -> dict[str, object]:
 
 
 CELERY_BEAT_SCHEDULE = {
+    # Does something only on the first business day of a month (reports.services).
+    "レポート: 月次レポートのメール（毎時）": {
+        "task": "reports.tasks.monthly_reports_send",
+        **_every(3600),
+    },
     "SLA: 期限超過の検出（毎分）": {"task": "sla.tasks.breach_sweep", **_every(SLA_SWEEP_SECONDS)},
     "SLA: エスカレーション（毎分）": {
         "task": "sla.tasks.escalation_sweep",
