@@ -31,7 +31,7 @@ from sla.deadlines import business_seconds_between
 from sla.models import Severity
 from sla.selectors import calendar_current
 from surveys.selectors import survey_results
-from tickets.models import Channel, RefusalReason, Status, Ticket, TicketEvent
+from tickets.models import OPEN_STATUSES, Channel, RefusalReason, Status, Ticket, TicketEvent
 from tickets.selectors import q_stopped_before_due
 
 # group → (the ticket's field, the field of its label or None for a choice's label)
@@ -299,6 +299,13 @@ def sla_report(
     open_at_end = (
         scope.filter(received_at__lt=backlog_end)
         .exclude(status=Status.REFUSED)
+        # Open now, or finished after the end: each branch served by an index, so a recent
+        # period does not walk every finished ticket of the past.
+        .filter(
+            Q(status__in=OPEN_STATUSES)
+            | Q(resolved_at__gte=backlog_end)
+            | Q(closed_at__gte=backlog_end)
+        )
         .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=backlog_end))
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=backlog_end))
     )
@@ -307,7 +314,7 @@ def sla_report(
 
     keys: set[Any] = set(by_received) | set(by_deadline) | set(by_backlog) | set(refusals)
     keys.discard(TOTAL_KEY)
-    labels = _labels(group_by, scope, keys) if group_by else {}
+    labels = _labels(group_by, keys) if group_by else {}
     survey_rows = {
         result.key if group_by else TOTAL_KEY: result
         for result in survey_results(
@@ -409,17 +416,19 @@ def _first_response_times(
     return result
 
 
-def _labels(group_by: str, scope: QuerySet[Ticket], keys: Iterable[Any]) -> dict[Any, str]:
-    key, label_field = GROUPS[group_by]
+def _labels(group_by: str, keys: Iterable[Any]) -> dict[Any, str]:
+    label_field = GROUPS[group_by][1]
     if label_field is None:
         choices = _CHOICE_LABELS[group_by]
         return {value: str(choices.get(value, value)) for value in keys}
     known = [value for value in keys if value is not None]
+    # From the related table itself, by primary key: never a walk over the tickets.
+    relation, name = label_field.split("__")
+    related = Ticket._meta.get_field(relation).related_model
     labels = {
-        row[0]: row[1]
-        for row in scope.filter(**{f"{key}__in": known})
-        .values_list(key, label_field)
-        .distinct()
+        pk: label
+        for pk, label in related._default_manager.filter(pk__in=known)  # type: ignore[union-attr]
+        .values_list("pk", name)
         .order_by()
     }
     labels[None] = str(_("（なし）"))

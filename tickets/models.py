@@ -243,6 +243,13 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["reseller", "received_at"], name="ticket_reseller_received"),
             models.Index(fields=["customer", "status"], name="ticket_customer_status"),
+            # Reports (reports.selectors): a period's tickets by receipt, by first-response
+            # deadline (judged in the period it falls), and the backlog at a period's end
+            # (finished after it).
+            models.Index(fields=["received_at"], name="ticket_received_at"),
+            models.Index(fields=["first_response_due"], name="ticket_first_response_due"),
+            models.Index(fields=["resolved_at"], name="ticket_resolved_at"),
+            models.Index(fields=["closed_at"], name="ticket_closed_at"),
         ]
 
     def __str__(self) -> str:
