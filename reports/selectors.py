@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Plan
 from reports.periods import JST, Period, percentile
-from sla.deadlines import business_seconds_between
+from sla.deadlines import business_seconds_many
 from sla.models import Severity
 from sla.selectors import calendar_current
 from surveys.selectors import survey_results
@@ -402,16 +402,15 @@ def _first_response_times(
 ) -> dict[Any, tuple[list[float], list[float]]]:
     """Minutes from receipt to first response, in business minutes (the business calendar's
     opening hours) and wall minutes, per group and for the whole (TOTAL_KEY): one query."""
-    calendar = calendar_current()
     fields = ["received_at", "first_responded_at", *([key] if key else [])]
+    rows = list(answered.values_list(*fields))
+    business_seconds = business_seconds_many(((row[0], row[1]) for row in rows), calendar_current())
     result: dict[Any, tuple[list[float], list[float]]] = {TOTAL_KEY: ([], [])}
-    for row in answered.values_list(*fields):
-        received_at, responded_at = row[0], row[1]
-        wall = max(0.0, (responded_at - received_at).total_seconds() / 60)
-        business = business_seconds_between(received_at, responded_at, calendar) / 60
+    for row, business in zip(rows, business_seconds, strict=True):
+        wall = max(0.0, (row[1] - row[0]).total_seconds() / 60)
         for group_key in (TOTAL_KEY, row[2]) if key else (TOTAL_KEY,):
             business_list, wall_list = result.setdefault(group_key, ([], []))
-            business_list.append(business)
+            business_list.append(business / 60)
             wall_list.append(wall)
     return result
 
@@ -459,12 +458,12 @@ def _total(rows: list[Figures], times: dict, surveys: list) -> Figures:
 
 
 def _trend(scope: QuerySet[Ticket], period: Period, now: datetime.datetime) -> list[TrendPoint]:
-    """On-time share per month (the period's months; a single month shows the 6 up to it),
+    """On-time share per month (the period's months; a single month shows the 3 up to it),
     by the month its deadline falls, JST: one query."""
     months = period.months()
     if len(months) == 1:
         first = months[0]
-        for _step in range(5):
+        for _step in range(2):
             day = first.first_day - datetime.timedelta(days=1)
             first = Period("month", day.replace(day=1), day)
             months.insert(0, first)

@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sla.calendars import TOKYO, default_calendar, japan_national_holidays
-from sla.deadlines import BusinessCalendar, add_business_minutes, business_seconds_between
+from sla.deadlines import (
+    BusinessCalendar,
+    add_business_minutes,
+    business_seconds_between,
+    business_seconds_many,
+)
 
 CALENDAR = default_calendar()
 SPLIT = BusinessCalendar(
@@ -56,3 +61,20 @@ def test_inverse_of_add_business_minutes(start: datetime, minutes: int) -> None:
     for calendar in (CALENDAR, SPLIT):
         end = add_business_minutes(moment, minutes, calendar)
         assert business_seconds_between(moment, end, calendar) == minutes * 60
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    pairs=st.lists(
+        st.tuples(
+            st.datetimes(min_value=datetime(2026, 1, 5), max_value=datetime(2027, 11, 30)),
+            st.datetimes(min_value=datetime(2026, 1, 5), max_value=datetime(2027, 11, 30)),
+        ),
+        max_size=20,
+    )
+)
+def test_many_agrees_with_one_at_a_time(pairs: list[tuple[datetime, datetime]]) -> None:
+    aware = [(a.replace(tzinfo=TOKYO), b.replace(tzinfo=TOKYO)) for a, b in pairs]
+    assert business_seconds_many(aware, CALENDAR) == [
+        business_seconds_between(a, b, CALENDAR) for a, b in aware
+    ]
