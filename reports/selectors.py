@@ -280,10 +280,10 @@ def sla_report(
     by_deadline = _grouped(
         judged_in_period,
         key,
-        total=Count("id"),
-        met=Count("id", filter=judged & _MET),
-        judged=Count("id", filter=judged),
-        stopped=Count("id", filter=q_stopped_before_due()),
+        total=Count("first_response_due"),
+        met=Count("first_response_due", filter=judged & _MET),
+        judged=Count("first_response_due", filter=judged),
+        stopped=Count("first_response_due", filter=q_stopped_before_due()),
     )
     refusals: dict[Any, dict[str, int]] = {}
     for row in (
@@ -472,7 +472,10 @@ def _trend(scope: QuerySet[Ticket], period: Period, now: datetime.datetime) -> l
         scope.filter(_in("first_response_due", months[0].start, months[-1].end))
         .annotate(month=TruncMonth("first_response_due", tzinfo=JST))
         .values("month")
-        .annotate(met=Count("id", filter=judged & _MET), judged=Count("id", filter=judged))
+        .annotate(
+            met=Count("first_response_due", filter=judged & _MET),
+            judged=Count("first_response_due", filter=judged),
+        )
         .order_by()
     )
     by_month = {
@@ -496,7 +499,7 @@ def _breaches_by_severity(
     counts = {
         row["severity"]: row["breached"]
         for row in judged_in_period.values("severity")
-        .annotate(breached=Count("id", filter=judged & ~_MET))
+        .annotate(breached=Count("first_response_due", filter=judged & ~_MET))
         .order_by()
     }
     return [(value, label, counts.get(value, 0)) for value, label in Severity.choices]

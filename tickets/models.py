@@ -251,7 +251,13 @@ class Ticket(models.Model):
             # so a period's judgement and the monthly trend are index-only scans.
             models.Index(
                 fields=["first_response_due"],
-                include=["first_responded_at", "resolved_at", "closed_at", "breached_at"],
+                include=[
+                    "first_responded_at",
+                    "resolved_at",
+                    "closed_at",
+                    "breached_at",
+                    "severity",
+                ],
                 name="ticket_first_response_due",
             ),
             models.Index(fields=["resolved_at"], name="ticket_resolved_at"),
