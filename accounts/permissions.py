@@ -131,6 +131,17 @@ def may_see_dashboard(user) -> bool:
     return access_of(user).has_any_role(SUPERVISOR_ROLES) and not access_of(user).is_subcontractor
 
 
+def may_read_reports(user) -> bool:
+    """SLA and workload reports: supervisors, managers and admins (a subcontractor's
+    supervisor sees its own tickets' figures: the report is scoped by `ticket_scope`)."""
+    return access_of(user).has_any_role(SUPERVISOR_ROLES)
+
+
+def may_edit_articles(user) -> bool:
+    """Knowledge articles are written by the distributor's desk; subcontractors read them."""
+    return access_of(user).is_distributor_desk
+
+
 def may_read_held_mail(user) -> bool:
     """Held mail comes from anyone about anything: the distributor's desk only."""
     return access_of(user).is_distributor_desk

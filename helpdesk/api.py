@@ -492,6 +492,8 @@ def _urlpatterns() -> list:
     import helpdesk.schema  # noqa: F401  (registers the session scheme's schema extension)
     import tickets.converters  # noqa: F401  (registers <ticket_number:…>)
     from contracts.api import views as contract_views
+    from knowledge.api import views as knowledge_views
+    from reports.api import views as report_views
     from sla.api import views as sla_views
     from tickets.api import views as ticket_views
     from webhooks.api import views as webhook_views
@@ -508,9 +510,13 @@ def _urlpatterns() -> list:
     router.register("subscriptions", contract_views.SubscriptionViewSet, basename="subscription")
     router.register("tickets", ticket_views.TicketViewSet, basename="ticket")
     router.register("webhooks", webhook_views.WebhookViewSet, basename="webhook")
+    router.register(
+        "knowledge/articles", knowledge_views.ArticleViewSet, basename="knowledge-article"
+    )
 
     v1 = [
         path("sla/preview/", sla_views.SlaPreviewView.as_view(), name="sla-preview"),
+        path("reports/sla/", report_views.SlaReportView.as_view(), name="reports-sla"),
         path(
             "tickets/<ticket_number:number>/messages/",
             ticket_views.TicketMessageListCreateView.as_view(),

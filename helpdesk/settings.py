@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "workspace",
     "mail",
     "microsoft",
+    "surveys",
+    "knowledge",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -426,6 +429,14 @@ MAIL_AUTHSERV_ID = [
 MAIL_DNS_SERVERS = env.list("MAIL_DNS_SERVERS", default=[])
 MAIL_DNS_TIMEOUT = env.float("MAIL_DNS_TIMEOUT", default=5.0)
 TICKET_EVENT_SUBSCRIBERS += ["mail.services.on_ticket_event"]
+# Satisfaction surveys (Art. 14.2.2): a resolved ticket's requester gets one, through the outbox.
+TICKET_EVENT_SUBSCRIBERS += ["surveys.services.on_ticket_event"]
+# The public address of this site: links in mail (surveys) point there.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# A survey link opens its page for SURVEY_LINK_DAYS; an answer may be changed for
+# SURVEY_UPDATE_DAYS after the first.
+SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=14)
+SURVEY_UPDATE_DAYS = env.int("SURVEY_UPDATE_DAYS", default=7)
 
 # Microsoft (microsoft/): Partner Center and Graph, reached with the distributor's own app
 # registration. Without MICROSOFT_TENANT_ID / CLIENT_ID / CLIENT_SECRET nothing is called and
@@ -484,6 +495,11 @@ def _every(seconds: int) -> dict[str, object]:
 
 
 CELERY_BEAT_SCHEDULE = {
+    # Does something only on the first business day of a month (reports.services).
+    "レポート: 月次レポートのメール（毎時）": {
+        "task": "reports.tasks.monthly_reports_send",
+        **_every(3600),
+    },
     "SLA: 期限超過の検出（毎分）": {"task": "sla.tasks.breach_sweep", **_every(SLA_SWEEP_SECONDS)},
     "SLA: エスカレーション（毎分）": {
         "task": "sla.tasks.escalation_sweep",

@@ -17,6 +17,9 @@ urlpatterns = [
     path("mail/", include("mail.urls")),
     path("microsoft/", include("microsoft.urls")),
     path("incidents/", include("microsoft.incident_urls")),
+    path("surveys/", include("surveys.urls")),
+    path("knowledge/", include("knowledge.urls")),
+    path("reports/", include("reports.urls")),
     # The reseller REST API (/api/v1/), its OpenAPI schema and Swagger UI: helpdesk/api.py.
     path("api/", include("helpdesk.api")),
     path("", include("workspace.urls")),

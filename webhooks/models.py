@@ -28,6 +28,8 @@ class WebhookEvent(models.TextChoices):
     # breach of an internal target (社内目標, never the terms': those stay ticket.breached).
     TICKET_SLA_AT_RISK = "ticket.sla_at_risk", _("SLA 期限間近")
     TICKET_SLA_BREACHED = "ticket.sla_breached", _("社内目標の期限超過")
+    # The requester answered the satisfaction survey (Art. 14.2.2), or changed the answer.
+    TICKET_SURVEY_ANSWERED = "ticket.survey_answered", _("満足度アンケートの回答")
     # Not a ticket's: the distributor's delegated (GDAP) access to a customer ends soon
     # without auto-extend (Art. 4.1), sent N days before (GDAP_WARNING_DAYS).
     CUSTOMER_GDAP_EXPIRING = "customer.gdap_expiring", _("GDAP の期限切れが近い")

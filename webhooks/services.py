@@ -31,6 +31,7 @@ EVENT_BY_KIND: dict[str, str] = {
     TicketEvent.Kind.AT_RISK: WebhookEvent.TICKET_SLA_AT_RISK,
     TicketEvent.Kind.SLA_AT_RISK: WebhookEvent.TICKET_SLA_AT_RISK,
     TicketEvent.Kind.SLA_BREACHED: WebhookEvent.TICKET_SLA_BREACHED,
+    TicketEvent.Kind.SURVEY_ANSWERED: WebhookEvent.TICKET_SURVEY_ANSWERED,
 }
 
 # What of each event's data leaves the product: nothing internal (notes, agents, recipients).
@@ -43,6 +44,7 @@ _DATA_KEYS: dict[str, tuple[str, ...]] = {
     TicketEvent.Kind.AT_RISK: ("target", "at_risk_at", "first_response_due", "notified_at"),
     TicketEvent.Kind.SLA_AT_RISK: ("target", "due", "notified_at"),
     TicketEvent.Kind.SLA_BREACHED: ("target", "due", "breached_at", "delay_seconds"),
+    TicketEvent.Kind.SURVEY_ANSWERED: ("rating", "comment", "answered_at", "updated"),
 }
 
 

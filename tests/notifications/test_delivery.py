@@ -181,6 +181,7 @@ def test_beat_writes_the_schedules_of_the_settings_into_the_database_and_keeps_a
         "microsoft.tasks.gdap_sync_all": (3600, "seconds", 3595, True),
         "microsoft.tasks.service_requests_poll_all": (300, "seconds", 295, True),
         "microsoft.tasks.service_health_sync_all": (300, "seconds", 295, True),
+        "reports.tasks.monthly_reports_send": (3600, "seconds", 3595, True),
     }
     assert set(settings.CELERY_BEAT_SCHEDULE) == set(
         PeriodicTask.objects.exclude(name="celery.backend_cleanup").values_list("name", flat=True)

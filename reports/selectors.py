@@ -1,0 +1,511 @@
+"""The SLA and workload report: one period (JST), grouped by reseller, customer, plan,
+severity, channel, agent or subcontractor organisation, aggregated in the database in a
+constant number of queries whatever the number of tickets or groups.
+
+Cohorts, stated once:
+- *received*: tickets received in the period (received, no commitment, reopened, refusals,
+  first-response times);
+- *judged*: the terms' first response is judged in the period its deadline falls, as the
+  supervisor dashboard judges it (`workspace.selectors.dashboard_for`), so both give the same
+  on-time share for the same month. Per ticket the classes are those of
+  `tickets.clocks.first_response_state` (tested to agree): met, breached, stopped (finished
+  before its deadline without a response: `tickets.clocks.q_first_response`), and
+  pending (deadline not reached yet);
+- *backlog*: tickets open at the end of the period (or now, if sooner), by age.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Plan
+from reports.periods import JST, Period, percentile
+from sla.deadlines import SlaState, business_seconds_many
+from sla.models import Severity
+from sla.selectors import calendar_current
+from surveys.selectors import survey_results
+from tickets.clocks import q_first_response
+from tickets.models import OPEN_STATUSES, Channel, RefusalReason, Status, Ticket, TicketEvent
+
+# group → (the ticket's field, the field of its label or None for a choice's label)
+GROUPS: dict[str, tuple[str, str | None]] = {
+    "reseller": ("reseller_id", "reseller__name"),
+    "customer": ("customer_id", "customer__name"),
+    "plan": ("plan", None),
+    "severity": ("severity", None),
+    "channel": ("channel", None),
+    "agent": ("assignee_id", "assignee__username"),
+    "subcontractor": ("assigned_organisation_id", "assigned_organisation__name"),
+}
+GROUP_LABELS = {
+    "reseller": _("リセラー"),
+    "customer": _("顧客"),
+    "plan": _("サポートの種類"),
+    "severity": _("重大度"),
+    "channel": _("受付チャネル"),
+    "agent": _("担当エージェント"),
+    "subcontractor": _("担当組織"),
+}
+# What a reseller may group its own report by (agents and organisations are the desk's).
+RESELLER_GROUPS = ("customer", "plan", "severity", "channel")
+_CHOICE_LABELS: dict[str, dict[str, Any]] = {
+    "plan": dict(Plan.choices),
+    "severity": dict(Severity.choices),
+    "channel": dict(Channel.choices),
+}
+# Backlog age buckets in days: [low, high).
+AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("under_1d", 0, 1),
+    ("1d_3d", 1, 3),
+    ("3d_7d", 3, 7),
+    ("7d_30d", 7, 30),
+    ("over_30d", 30, None),
+)
+AGE_LABELS = {
+    "under_1d": _("1日未満"),
+    "1d_3d": _("1〜3日"),
+    "3d_7d": _("3〜7日"),
+    "7d_30d": _("7〜30日"),
+    "over_30d": _("30日以上"),
+}
+TOTAL_KEY = "__total__"
+
+
+@dataclass
+class Figures:
+    key: Any
+    label: str
+    received: int = 0
+    no_commitment: int = 0
+    met: int = 0
+    breached: int = 0
+    stopped: int = 0
+    pending: int = 0
+    first_response_business_median: float | None = None
+    first_response_business_p90: float | None = None
+    first_response_wall_median: float | None = None
+    first_response_wall_p90: float | None = None
+    reopened: int = 0
+    refused: dict[str, int] = field(default_factory=dict)
+    backlog: dict[str, int] = field(default_factory=dict)
+    surveys_sent: int = 0
+    surveys_answered: int = 0
+    survey_average: float | None = None
+
+    @property
+    def with_commitment(self) -> int:
+        """Judged against the terms: met or breached (stopped and pending are not judged)."""
+        return self.met + self.breached
+
+    @property
+    def on_time_share(self) -> float | None:
+        return round(100 * self.met / self.with_commitment, 1) if self.with_commitment else None
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return round(100 * self.reopened / self.received, 1) if self.received else None
+
+    @property
+    def refused_total(self) -> int:
+        return sum(self.refused.values())
+
+    @property
+    def backlog_total(self) -> int:
+        return sum(self.backlog.values())
+
+
+def _minutes(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+# The columns of the page's table, the CSV and the XLSX, in this order: one definition so the
+# three can never disagree. (key, Japanese label, value of a Figures)
+def columns() -> list[tuple[str, Any, Any]]:
+    result: list[tuple[str, Any, Any]] = [
+        ("received", _("受付件数"), lambda f: f.received),
+        ("first_response_met", _("初回応答 期限内"), lambda f: f.met),
+        ("first_response_breached", _("初回応答 期限超過"), lambda f: f.breached),
+        ("first_response_no_commitment", _("確約なし"), lambda f: f.no_commitment),
+        ("first_response_stopped", _("応答前に終了"), lambda f: f.stopped),
+        ("first_response_pending", _("期限前（未判定）"), lambda f: f.pending),
+        ("first_response_on_time_percent", _("期限内率 (%)"), lambda f: f.on_time_share),
+        (
+            "first_response_business_minutes_median",
+            _("初回応答 営業時間（分）中央値"),
+            lambda f: _minutes(f.first_response_business_median),
+        ),
+        (
+            "first_response_business_minutes_p90",
+            _("初回応答 営業時間（分）90%"),
+            lambda f: _minutes(f.first_response_business_p90),
+        ),
+        (
+            "first_response_wall_minutes_median",
+            _("初回応答 経過時間（分）中央値"),
+            lambda f: _minutes(f.first_response_wall_median),
+        ),
+        (
+            "first_response_wall_minutes_p90",
+            _("初回応答 経過時間（分）90%"),
+            lambda f: _minutes(f.first_response_wall_p90),
+        ),
+    ]
+    for bucket, _low, _high in AGE_BUCKETS:
+        result.append(
+            (
+                f"backlog_{bucket}",
+                _("期末の未完了 %(age)s") % {"age": AGE_LABELS[bucket]},
+                lambda f, b=bucket: f.backlog.get(b, 0),
+            )
+        )
+    result += [
+        ("backlog_total", _("期末の未完了 計"), lambda f: f.backlog_total),
+        ("reopened", _("再オープン"), lambda f: f.reopened),
+        ("reopen_percent", _("再オープン率 (%)"), lambda f: f.reopen_rate),
+    ]
+    for reason, label in RefusalReason.choices:
+        result.append(
+            (
+                f"refused_{reason}",
+                _("お断り: %(reason)s") % {"reason": label},
+                lambda f, r=reason: f.refused.get(r, 0),
+            )
+        )
+    result += [
+        ("refused_total", _("お断り 計"), lambda f: f.refused_total),
+        ("surveys_sent", _("アンケート送信"), lambda f: f.surveys_sent),
+        ("surveys_answered", _("アンケート回答"), lambda f: f.surveys_answered),
+        ("survey_average", _("満足度 平均 (1〜5)"), lambda f: f.survey_average),
+    ]
+    return result
+
+
+def figures_dict(figures: Figures) -> dict[str, Any]:
+    """The figures under their column keys (the API's shape)."""
+    return {key: value(figures) for key, _label, value in columns()}
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: str
+    met: int
+    breached: int
+
+    @property
+    def on_time_share(self) -> float | None:
+        total = self.met + self.breached
+        return round(100 * self.met / total, 1) if total else None
+
+
+@dataclass
+class Report:
+    period: Period
+    group_by: str | None
+    now: datetime.datetime
+    rows: list[Figures]
+    total: Figures
+    trend: list[TrendPoint]
+    breaches_by_severity: list[tuple[str, Any, int]]
+
+
+# --- the rules as conditions --------------------------------------------------------------------
+
+_ANSWERED = Q(first_responded_at__isnull=False)
+_MET = _ANSWERED & Q(first_responded_at__lte=F("first_response_due"))
+
+
+def _stopped(now: datetime.datetime) -> Q:
+    """Finished before the deadline without a response: nothing was owed (the clock's one
+    definition, `tickets.clocks`)."""
+    return q_first_response(SlaState.STOPPED, now=now)
+
+
+def _judged(now: datetime.datetime) -> Q:
+    """Decided by `now` (answered, or the deadline passed) and not stopped in time: the
+    tickets the dashboard's on-time share counts."""
+    return (_ANSWERED | Q(first_response_due__lte=now)) & ~_stopped(now)
+
+
+def _in(name: str, start: datetime.datetime, end: datetime.datetime) -> Q:
+    return Q(**{f"{name}__gte": start, f"{name}__lt": end})
+
+
+def _reopened() -> Exists:
+    """Reopened at least once: a status change from resolved or closed back to work."""
+    return Exists(
+        TicketEvent.objects.filter(
+            ticket=OuterRef("pk"),
+            kind=TicketEvent.Kind.STATUS_CHANGED,
+            data__from__in=[Status.RESOLVED, Status.CLOSED],
+            data__to=Status.IN_PROGRESS,
+        )
+    )
+
+
+def _grouped(queryset: QuerySet, key: str | None, **aggregates: Any) -> dict[Any, dict]:
+    """{group key: aggregates} in one query; the whole as TOTAL_KEY when not grouped."""
+    if key is None:
+        return {TOTAL_KEY: queryset.aggregate(**aggregates)}
+    return {row[key]: row for row in queryset.values(key).annotate(**aggregates).order_by()}
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def sla_report(
+    *,
+    tickets: QuerySet[Ticket],
+    period: Period,
+    now: datetime.datetime,
+    group_by: str | None = None,
+) -> Report:
+    """The report over `tickets` (already scoped to what the caller may see)."""
+    if group_by is not None and group_by not in GROUPS:
+        raise ValueError(f"unknown grouping {group_by!r}")
+    key = GROUPS[group_by][0] if group_by else None
+    scope = tickets.order_by()
+    start, end = period.start, period.end
+    received = scope.filter(_in("received_at", start, end))
+    judged_in_period = scope.filter(_in("first_response_due", start, end))
+    judged = _judged(now)
+
+    by_received = _grouped(
+        received,
+        key,
+        received=Count("id"),
+        no_commitment=Count("id", filter=Q(first_response_due__isnull=True)),
+        reopened=Count("id", filter=Q(_reopened())),
+    )
+    by_deadline = _grouped(
+        judged_in_period,
+        key,
+        total=Count("first_response_due"),
+        met=Count("first_response_due", filter=judged & _MET),
+        judged=Count("first_response_due", filter=judged),
+        stopped=Count("first_response_due", filter=_stopped(now)),
+    )
+    refusals: dict[Any, dict[str, int]] = {}
+    for row in (
+        received.filter(status=Status.REFUSED)
+        .values(*([key] if key else []), "refusal_reason")
+        .annotate(count=Count("id"))
+        .order_by()
+    ):
+        refusals.setdefault(row[key] if key else TOTAL_KEY, {})[row["refusal_reason"]] = row[
+            "count"
+        ]
+    backlog_end = min(end, now)
+    open_at_end = (
+        scope.filter(received_at__lt=backlog_end)
+        .exclude(status=Status.REFUSED)
+        # Open now, or finished after the end: each branch served by an index, so a recent
+        # period does not walk every finished ticket of the past.
+        .filter(
+            Q(status__in=OPEN_STATUSES)
+            | Q(resolved_at__gte=backlog_end)
+            | Q(closed_at__gte=backlog_end)
+        )
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=backlog_end))
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=backlog_end))
+    )
+    by_backlog = _grouped(open_at_end, key, **_age_counts(backlog_end))
+    times = _first_response_times(received.filter(_ANSWERED), key)
+
+    keys: set[Any] = set(by_received) | set(by_deadline) | set(by_backlog) | set(refusals)
+    keys.discard(TOTAL_KEY)
+    labels = _labels(group_by, keys) if group_by else {}
+    survey_rows = {
+        result.key if group_by else TOTAL_KEY: result
+        for result in survey_results(
+            user=None,
+            tickets=scope,
+            start=start,
+            end=end,
+            group_by=_SURVEY_GROUPS.get(group_by) if group_by else None,
+        )
+    }
+
+    def build(group_key: Any, label: str) -> Figures:
+        received_row = by_received.get(group_key) or {}
+        deadline_row = by_deadline.get(group_key) or {}
+        backlog_row = by_backlog.get(group_key) or {}
+        business, wall = times.get(group_key, ([], []))
+        survey = survey_rows.get(group_key)
+        met = deadline_row.get("met") or 0
+        judged_count = deadline_row.get("judged") or 0
+        stopped = deadline_row.get("stopped") or 0
+        return Figures(
+            key=group_key,
+            label=label,
+            received=received_row.get("received") or 0,
+            no_commitment=received_row.get("no_commitment") or 0,
+            reopened=received_row.get("reopened") or 0,
+            met=met,
+            breached=judged_count - met,
+            stopped=stopped,
+            pending=(deadline_row.get("total") or 0) - judged_count - stopped,
+            first_response_business_median=percentile(business, 0.5),
+            first_response_business_p90=percentile(business, 0.9),
+            first_response_wall_median=percentile(wall, 0.5),
+            first_response_wall_p90=percentile(wall, 0.9),
+            refused=dict(refusals.get(group_key, {})),
+            backlog={bucket: backlog_row.get(bucket) or 0 for bucket, _l, _h in AGE_BUCKETS},
+            surveys_sent=survey.sent if survey else 0,
+            surveys_answered=survey.answered if survey else 0,
+            survey_average=survey.average if survey else None,
+        )
+
+    if group_by:
+        rows = sorted(
+            (build(group_key, labels.get(group_key, "—")) for group_key in keys),
+            key=lambda figures: (figures.label, str(figures.key)),
+        )
+        total = _total(rows, times, survey_results(user=None, tickets=scope, start=start, end=end))
+    else:
+        total = build(TOTAL_KEY, str(_("全体")))
+        rows = []
+    return Report(
+        period=period,
+        group_by=group_by,
+        now=now,
+        rows=rows,
+        total=total,
+        trend=_trend(scope, period, now),
+        breaches_by_severity=_breaches_by_severity(judged_in_period, now),
+    )
+
+
+_SURVEY_GROUPS = {
+    "reseller": "reseller",
+    "customer": "customer",
+    "plan": "plan",
+    "severity": "severity",
+    "channel": "channel",
+    "agent": "assignee",
+    "subcontractor": "subcontractor",
+}
+
+
+def _age_counts(at: datetime.datetime) -> dict[str, Count]:
+    counts = {}
+    for bucket, low, high in AGE_BUCKETS:
+        condition = Q(received_at__lte=at - datetime.timedelta(days=low))
+        if high is not None:
+            condition &= Q(received_at__gt=at - datetime.timedelta(days=high))
+        counts[bucket] = Count("id", filter=condition)
+    return counts
+
+
+def _first_response_times(
+    answered: QuerySet[Ticket], key: str | None
+) -> dict[Any, tuple[list[float], list[float]]]:
+    """Minutes from receipt to first response, in business minutes (the business calendar's
+    opening hours) and wall minutes, per group and for the whole (TOTAL_KEY): one query."""
+    fields = ["received_at", "first_responded_at", *([key] if key else [])]
+    rows = list(answered.values_list(*fields))
+    business_seconds = business_seconds_many(((row[0], row[1]) for row in rows), calendar_current())
+    result: dict[Any, tuple[list[float], list[float]]] = {TOTAL_KEY: ([], [])}
+    for row, business in zip(rows, business_seconds, strict=True):
+        wall = max(0.0, (row[1] - row[0]).total_seconds() / 60)
+        for group_key in (TOTAL_KEY, row[2]) if key else (TOTAL_KEY,):
+            business_list, wall_list = result.setdefault(group_key, ([], []))
+            business_list.append(business / 60)
+            wall_list.append(wall)
+    return result
+
+
+def _labels(group_by: str, keys: Iterable[Any]) -> dict[Any, str]:
+    label_field = GROUPS[group_by][1]
+    if label_field is None:
+        choices = _CHOICE_LABELS[group_by]
+        return {value: str(choices.get(value, value)) for value in keys}
+    known = [value for value in keys if value is not None]
+    # From the related table itself, by primary key: never a walk over the tickets.
+    relation, name = label_field.split("__")
+    related = Ticket._meta.get_field(relation).related_model
+    labels = {
+        pk: label
+        for pk, label in related._default_manager.filter(pk__in=known)  # type: ignore[union-attr]
+        .values_list("pk", name)
+        .order_by()
+    }
+    labels[None] = str(_("（なし）"))
+    return labels
+
+
+def _total(rows: list[Figures], times: dict, surveys: list) -> Figures:
+    """The whole: sums of the groups (every ticket is in exactly one group), percentiles over
+    all first responses, surveys over all."""
+    total = Figures(key=TOTAL_KEY, label=str(_("全体")))
+    for row in rows:
+        for name in ("received", "no_commitment", "met", "breached", "stopped", "pending"):
+            setattr(total, name, getattr(total, name) + getattr(row, name))
+        total.reopened += row.reopened
+        for reason, count in row.refused.items():
+            total.refused[reason] = total.refused.get(reason, 0) + count
+        for bucket, count in row.backlog.items():
+            total.backlog[bucket] = total.backlog.get(bucket, 0) + count
+    business, wall = times.get(TOTAL_KEY, ([], []))
+    total.first_response_business_median = percentile(business, 0.5)
+    total.first_response_business_p90 = percentile(business, 0.9)
+    total.first_response_wall_median = percentile(wall, 0.5)
+    total.first_response_wall_p90 = percentile(wall, 0.9)
+    [overall] = surveys
+    total.surveys_sent, total.surveys_answered = overall.sent, overall.answered
+    total.survey_average = overall.average
+    return total
+
+
+def _trend(scope: QuerySet[Ticket], period: Period, now: datetime.datetime) -> list[TrendPoint]:
+    """On-time share per month (the period's months; a single month shows the 3 up to it),
+    by the month its deadline falls, JST: one query."""
+    months = period.months()
+    if len(months) == 1:
+        first = months[0]
+        for _step in range(2):
+            day = first.first_day - datetime.timedelta(days=1)
+            first = Period("month", day.replace(day=1), day)
+            months.insert(0, first)
+    judged = _judged(now)
+    rows = (
+        scope.filter(_in("first_response_due", months[0].start, months[-1].end))
+        .annotate(month=TruncMonth("first_response_due", tzinfo=JST))
+        .values("month")
+        .annotate(
+            met=Count("first_response_due", filter=judged & _MET),
+            judged=Count("first_response_due", filter=judged),
+        )
+        .order_by()
+    )
+    by_month = {
+        row["month"].astimezone(JST).strftime("%Y-%m")
+        if isinstance(row["month"], datetime.datetime)
+        else row["month"].strftime("%Y-%m"): row
+        for row in rows
+    }
+    points = []
+    for month in months:
+        row: Mapping[str, Any] = by_month.get(month.label, {})
+        met = row.get("met") or 0
+        points.append(TrendPoint(month.label, met, (row.get("judged") or 0) - met))
+    return points
+
+
+def _breaches_by_severity(
+    judged_in_period: QuerySet[Ticket], now: datetime.datetime
+) -> list[tuple[str, Any, int]]:
+    judged = _judged(now)
+    counts = {
+        row["severity"]: row["breached"]
+        for row in judged_in_period.values("severity")
+        .annotate(breached=Count("first_response_due", filter=judged & ~_MET))
+        .order_by()
+    }
+    return [(value, label, counts.get(value, 0)) for value, label in Severity.choices]
