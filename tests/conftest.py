@@ -145,6 +145,13 @@ def supervisor(db, distributor):
 
 
 @pytest.fixture
+def manager(db, distributor):
+    user = UserFactory(username="manager", roles=["manager"])
+    Profile.objects.create(user=user, organisation=distributor)
+    return user
+
+
+@pytest.fixture
 def outsider(db):
     return UserFactory(username="outsider")
 

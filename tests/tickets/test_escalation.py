@@ -11,7 +11,7 @@ from celery.exceptions import OperationalError
 from notifications.models import Notification, OutboxMessage
 from sla.calendars import TOKYO
 from sla.models import EscalationRule
-from tests.worker.conftest import DUE, OPENED
+from tests.tickets.conftest import DUE, OPENED
 from tickets import escalation, tasks
 from tickets.models import Message, Status, TicketEvent
 from tickets.services import message_add, ticket_change_severity, ticket_close

@@ -1,5 +1,5 @@
-"""Fixtures of the worker tests: a desk with a supervisor and a manager, a clock frozen on a
-Tuesday morning (JST), and critical tickets opened through the intake service."""
+"""Fixtures of the escalation tests: a clock frozen on a Tuesday morning (JST), and critical
+tickets opened through the intake service."""
 
 from __future__ import annotations
 
@@ -8,20 +8,12 @@ import datetime
 import pytest
 import time_machine
 
-from accounts.models import Profile
 from sla.calendars import TOKYO
-from tests.factories import TicketFactory, UserFactory
+from tests.factories import TicketFactory
 
 # Tuesday 2026-06-09 10:00 JST: a 重大 ticket opened now is due at 11:00 (60 wall minutes).
 OPENED = datetime.datetime(2026, 6, 9, 10, 0, tzinfo=TOKYO)
 DUE = OPENED + datetime.timedelta(minutes=60)
-
-
-@pytest.fixture
-def manager(db, distributor):
-    user = UserFactory(username="manager", roles=["manager"])
-    Profile.objects.create(user=user, organisation=distributor)
-    return user
 
 
 @pytest.fixture
