@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "workspace",
     "mail",
     "microsoft",
+    "search",
 ]
 
 MIDDLEWARE = [

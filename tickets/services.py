@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from contracts.models import Contact, Customer, Subscription
 from contracts.selectors import contract_for
+from search import services as search_services
 from sla import escalation
 from sla import services as sla_services
 from sla.deadlines import SlaState
@@ -176,6 +177,7 @@ def ticket_open(
         submitted_at=submitted_at, plan=contract.plan, severity=severity
     ).apply(ticket)
     _save(ticket, actor)
+    search_services.search_document_rebuild(ticket=ticket)
     event_record(
         ticket=ticket,
         kind=Kind.CREATED,
@@ -304,7 +306,7 @@ def ticket_wait_on_microsoft(*, ticket: Ticket, case_number: str, actor=None, no
             "Microsoft's case number is required.",
             fields={"microsoft_case_number": [ReasonRequired.code]},
         )
-    return ticket_transition(
+    ticket = ticket_transition(
         ticket=ticket,
         to=Status.WAITING_ON_MICROSOFT,
         actor=actor,
@@ -312,6 +314,8 @@ def ticket_wait_on_microsoft(*, ticket: Ticket, case_number: str, actor=None, no
         note=case_number,
         changes={"microsoft_case_number": case_number},
     )
+    search_services.search_document_rebuild(ticket=ticket)  # the case number is searchable
+    return ticket
 
 
 @transaction.atomic
@@ -445,6 +449,7 @@ def ticket_update_subject(*, ticket: Ticket, subject: str, actor=None) -> Ticket
     previous = ticket.subject
     ticket.subject = subject
     _save(ticket, actor, update_fields=["subject", "updated_at"])
+    search_services.search_document_rebuild(ticket=ticket)
     event_record(
         ticket=ticket,
         kind=TicketEvent.Kind.UPDATED,
@@ -512,6 +517,9 @@ def message_add(
         )
         attachment.file.save(filename, upload.content, save=False)
         _save(attachment, actor)
+    search_services.search_document_add_text(
+        ticket=ticket, text=body, internal=kind == Message.Kind.INTERNAL_NOTE
+    )
     event_record(
         ticket=ticket,
         kind=Kind.MESSAGE_ADDED,

@@ -40,7 +40,10 @@ class QueueFilterForm(forms.Form):
         label=_("検索"),
         required=False,
         max_length=200,
-        help_text=_("チケット番号・件名・テナント ID・担当者メールアドレス"),
+        help_text=_(
+            "チケット番号（一部でも可）・件名・本文・Microsoft ケース番号・テナント ID・"
+            "依頼者のメールアドレスまたは電話番号（完全一致）。すべての状態が対象です。"
+        ),
     )
     severity = forms.ChoiceField(label=_("重大度"), required=False, choices=_EMPTY)
     plan = forms.ChoiceField(label=_("サポートの種類"), required=False, choices=_EMPTY)

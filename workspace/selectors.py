@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import AGENT_ROLES
 from contracts.models import Contact, Customer, Reseller, Subscription
 from contracts.selectors import contacts_with_domains
+from search import selectors as search_selectors
 from sla.models import Severity
 from tickets.models import OPEN_STATUSES, Message, Status, Ticket, TicketEvent
 from tickets.selectors import (
@@ -31,6 +32,7 @@ from tickets.selectors import (
     q_stopped_before_due,
     ticket_sla_state,
     tickets_visible_to,
+    user_reseller_id,
 )
 from workspace.models import ContactReveal
 
@@ -60,7 +62,7 @@ def _at_risk_q(now: datetime.datetime) -> Q:
 class Queue:
     slug: str
     label: Promise
-    count: int = 0
+    count: int | None = 0
 
 
 # The queues of the home page, in the order an agent works them.
@@ -72,7 +74,12 @@ QUEUE_LABELS: dict[str, Promise] = {
     "waiting_on_customer": _("お客様回答待ち"),
     "waiting_on_microsoft": _("Microsoft 回答待ち"),
     "open": _("すべての未完了"),
+    # Every state, resolved, closed and refused included: where a past case is found.
+    "all": _("すべて"),
 }
+# Queues that list finished tickets too; the others list open tickets unless the status
+# filter or the search asks otherwise.
+_ANY_STATE_QUEUES = frozenset({"all"})
 DEFAULT_QUEUE = "open"
 
 
@@ -85,20 +92,43 @@ def _queue_conditions(*, user, now: datetime.datetime) -> dict[str, Q]:
         "waiting_on_customer": Q(status=Status.WAITING_ON_CUSTOMER),
         "waiting_on_microsoft": Q(status=Status.WAITING_ON_MICROSOFT),
         "open": _OPEN,
+        "all": Q(),
+    }
+
+
+def _queue_scope(*, user, now: datetime.datetime) -> dict[str, Q]:
+    """Each queue without its open-only part: what a status filter or a search looks in,
+    so that クローズ in 自分の担当 finds my closed tickets."""
+    return {
+        "unassigned": Q(assignee__isnull=True),
+        "mine": Q(assignee_id=user.pk),
+        "breached": _UNANSWERED_WITH_DEADLINE
+        & (Q(breached_at__isnull=False) | Q(first_response_due__lte=now)),
+        "at_risk": Q(
+            first_responded_at__isnull=True, at_risk_at__lte=now, first_response_due__gt=now
+        ),
+        "waiting_on_customer": Q(status=Status.WAITING_ON_CUSTOMER),
+        "waiting_on_microsoft": Q(status=Status.WAITING_ON_MICROSOFT),
+        "open": Q(),
+        "all": Q(),
     }
 
 
 def queues_with_counts(*, user, now: datetime.datetime) -> list[Queue]:
-    """Every queue with its count, in one query (conditional aggregation)."""
+    """Every queue with its count, in one query (conditional aggregation over the open
+    tickets, which the status index finds); すべて shows no count (a count of every ticket
+    ever would cost a scan of the table on every page)."""
     conditions = _queue_conditions(user=user, now=now)
+    conditions.pop("all")
     counts = (
         tickets_visible_to(user)
+        .filter(_OPEN)
         .order_by()
         .aggregate(
             **{slug: Count("id", filter=condition) for slug, condition in conditions.items()}
         )
     )
-    return [Queue(slug, label, counts[slug] or 0) for slug, label in QUEUE_LABELS.items()]
+    return [Queue(slug, label, counts.get(slug)) for slug, label in QUEUE_LABELS.items()]
 
 
 @dataclass(frozen=True)
@@ -115,25 +145,20 @@ class QueueFilters:
     search: str = ""
 
 
-def _search_q(search: str) -> Q:
-    """By number, subject, tenant ID or contact email: each exact where it can be, so the
-    indexes serve it."""
-    search = search.strip()
-    condition = Q(number__iexact=search) | Q(subject__icontains=search)
-    with contextlib.suppress(ValueError):
-        condition |= Q(customer__tenant_id=uuid.UUID(search))
-    if "@" in search:
-        condition |= Q(requester__email__iexact=search)
-    return condition
-
-
 def tickets_in_queue(
     *, user, queue: str, filters: QueueFilters, now: datetime.datetime
 ) -> QuerySet[Ticket]:
-    """The tickets of one queue, filtered, sorted by first-response deadline (tickets with no
-    commitment last), then oldest first."""
-    conditions = _queue_conditions(user=user, now=now)
-    queryset = tickets_visible_to(user).filter(conditions.get(queue, conditions[DEFAULT_QUEUE]))
+    """The tickets of one queue, filtered. A status filter or a search looks beyond the open
+    tickets (a closed case is found from any queue). Open queues are sorted by
+    first-response deadline (tickets with no commitment last), then oldest first; すべて and
+    searches newest first."""
+    if queue not in QUEUE_LABELS:
+        queue = DEFAULT_QUEUE
+    any_state = queue in _ANY_STATE_QUEUES or bool(filters.status) or bool(filters.search.strip())
+    conditions = (
+        _queue_scope(user=user, now=now) if any_state else _queue_conditions(user=user, now=now)
+    )
+    queryset = tickets_visible_to(user).filter(conditions[queue])
     if filters.severity:
         queryset = queryset.filter(severity=filters.severity)
     if filters.plan:
@@ -151,13 +176,73 @@ def tickets_in_queue(
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.search.strip():
-        queryset = queryset.filter(_search_q(filters.search))
+        queryset = search_selectors.tickets_matching(
+            queryset=queryset,
+            search=filters.search,
+            include_internal=search_includes_internal_notes(user),
+            contact_data=search_includes_contact_data(user),
+        )
+    if any_state:
+        return queryset.order_by("-submitted_at", "-id")
     return queryset.order_by(F("first_response_due").asc(nulls_last=True), "received_at", "id")
+
+
+def search_includes_internal_notes(user) -> bool:
+    """Internal notes are the desk's: every workspace user, never a reseller's user."""
+    return user_reseller_id(user) is None
+
+
+def search_includes_contact_data(user) -> bool:
+    """The requester's email and phone are searchable (exact values only) by those who may
+    reveal them on the ticket page: every workspace user, who sees them masked (Art. 14)."""
+    return user_reseller_id(user) is None
+
+
+SEARCH_HIT_LABELS: dict[str, Promise] = {
+    "number": _("チケット番号"),
+    "subject": _("件名"),
+    "description": _("お問い合わせ内容"),
+    "microsoft_case_number": _("Microsoft ケース番号"),
+    Message.Kind.REPLY: _("回答"),
+    Message.Kind.CUSTOMER: _("お客様からのメッセージ"),
+    Message.Kind.INTERNAL_NOTE: _("社内メモ"),
+    Message.Kind.PHONE_CALL: _("電話"),
+    "other": _("テナント ID・依頼者の連絡先"),
+}
+
+
+def queue_search_hits(*, user, tickets: list[Ticket], search: str) -> dict:
+    """Where each ticket of a page matched the search (`search.selectors.search_hits`)."""
+    return search_selectors.search_hits(
+        tickets=tickets,
+        search=search,
+        include_internal=search_includes_internal_notes(user),
+        labels=SEARCH_HIT_LABELS,
+    )
+
+
+class CappedPaginator(Paginator):
+    """Counts up to COUNT_CAP rows and no further: the count of a search or of すべて over a
+    million tickets would cost more than the page itself. `capped` says the count is a
+    floor."""
+
+    COUNT_CAP = 10_000
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        if not hasattr(self, "_capped_count"):
+            ids = self.object_list.order_by().values("pk")[: self.COUNT_CAP + 1]
+            self._capped_count = ids.count()
+        return min(self._capped_count, self.COUNT_CAP)
+
+    @property
+    def capped(self) -> bool:
+        return self.count >= self.COUNT_CAP and self._capped_count > self.COUNT_CAP
 
 
 def queue_page(*, queryset: QuerySet[Ticket], page_number: Any, now: datetime.datetime) -> Page:
     """One page of rows, each with its SLA state: two queries (count and rows)."""
-    paginator = Paginator(queryset, settings.WORKSPACE_PAGE_SIZE)
+    paginator = CappedPaginator(queryset, settings.WORKSPACE_PAGE_SIZE)
     page = paginator.get_page(page_number)
     for ticket in page.object_list:
         ticket.sla = ticket_sla_state(ticket=ticket, now=now)
@@ -445,3 +530,25 @@ def share_chart(
         "row_height": row_height,
         "height": max(len(bars), 1) * row_height,
     }
+
+
+# --- the customer's and the requester's other tickets ------------------------------------------
+
+
+@dataclass(frozen=True)
+class RelatedTickets:
+    customer_open: list[Ticket]
+    customer_recent_closed: list[Ticket]
+    requester: list[Ticket]
+
+
+def tickets_related(*, user, ticket: Ticket, limit: int = 10) -> RelatedTickets:
+    """The customer's other open tickets and its latest finished ones, and the requester's
+    other tickets (any customer), newest first, within what `user` may see: three queries."""
+    others = tickets_visible_to(user).exclude(pk=ticket.pk).order_by("-submitted_at", "-id")
+    of_customer = others.filter(customer_id=ticket.customer_id)
+    return RelatedTickets(
+        customer_open=list(of_customer.filter(_OPEN)[:limit]),
+        customer_recent_closed=list(of_customer.exclude(_OPEN)[:limit]),
+        requester=list(others.filter(requester_id=ticket.requester_id)[:limit]),
+    )

@@ -102,6 +102,15 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     )
     queryset = selectors.tickets_in_queue(user=request.user, queue=queue, filters=filters, now=now)
     page = selectors.queue_page(queryset=queryset, page_number=request.GET.get("page"), now=now)
+    hits = (
+        selectors.queue_search_hits(
+            user=request.user, tickets=list(page.object_list), search=filters.search
+        )
+        if filters.search.strip()
+        else {}
+    )
+    for ticket in page.object_list:
+        ticket.search_hit = hits.get(ticket.pk)
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     query_without_queue = query_without_page.copy()
@@ -168,6 +177,7 @@ def _render_ticket(
         "severity_definitions": terms.SEVERITY_DEFINITIONS,
         "thread": selectors.ticket_thread(ticket=ticket),
         "events": selectors.ticket_events(ticket=ticket),
+        "related": selectors.tickets_related(user=request.user, ticket=ticket),
         "history": selectors.ticket_history(ticket=ticket),
         "forms": ticket_forms,
         "open_form": bound[0] if bound else "",
