@@ -71,7 +71,7 @@ def document_literal(texts: Iterable[str]) -> str:
     position after the previous one ends, so a phrase never spans two texts; the first text
     starts at 2 so that a document appended with `||` keeps the same gap."""
     positions: dict[str, list[int]] = defaultdict(list)
-    position = 1
+    position = 0
     for text in texts:
         position += 1
         for term in terms(text):
