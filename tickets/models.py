@@ -243,6 +243,10 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["reseller", "received_at"], name="ticket_reseller_received"),
             models.Index(fields=["customer", "status"], name="ticket_customer_status"),
+            # すべて and searches, newest first (`workspace.selectors.tickets_in_queue`), and
+            # a customer's or requester's other tickets on the ticket page.
+            models.Index(fields=["submitted_at", "id"], name="ticket_submitted"),
+            models.Index(fields=["requester", "submitted_at"], name="ticket_requester_submitted"),
         ]
 
     def __str__(self) -> str:

@@ -226,7 +226,7 @@ class CappedPaginator(Paginator):
     million tickets would cost more than the page itself. `capped` says the count is a
     floor."""
 
-    COUNT_CAP = 10_000
+    COUNT_CAP = 1_000
 
     @property
     def count(self) -> int:  # type: ignore[override]
