@@ -204,7 +204,7 @@ def seed(*, tickets: int, reseed: bool) -> None:
                 at, at, CASE WHEN g % 50 = 0 AND g % 7 = 0 THEN {agent.pk} END
             FROM (
                 SELECT g, timestamptz '2025-01-01 00:00Z' + g * interval '60 seconds' AS at
-                FROM generate_series(1, {tickets}) AS g
+                FROM generate_series(1::bigint, {tickets}) AS g
             ) AS series
             JOIN bench_base b ON b.idx = (g * 7919) % {base_count}
             JOIN bench_subject s ON s.idx = (g * 31 + g / 7) % {len(SUBJECTS)}
