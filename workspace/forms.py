@@ -99,6 +99,9 @@ class ReplyForm(forms.Form):
         label=_("情報・ログを依頼する（お客様回答待ちにする, 第3条3.4）"), required=False
     )
     attachments = MultipleFileField(label=_("添付ファイル"), required=False)
+    # The ticket's version when the page was loaded (workspace.collision): a reply written on
+    # an older version is held until the agent has seen what changed.
+    seen_version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def uploads(self) -> list[AttachmentUpload]:
         return _uploads(self.cleaned_data.get("attachments") or [])

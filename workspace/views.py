@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,7 +28,7 @@ from tickets.downloads import attachment_response
 from tickets.models import Attachment, Channel, Message, Status, Ticket
 from tickets.selectors import ticket_sla_state, user_is_subcontractor
 from tickets.workflow import allowed_targets
-from workspace import selectors, services, terms
+from workspace import collision, selectors, services, terms
 from workspace.forms import (
     AssignForm,
     CustomerSearchForm,
@@ -134,11 +135,11 @@ def queue_list(request: HttpRequest) -> HttpResponse:
 # --- the ticket page ----------------------------------------------------------------------------
 
 
-def _ticket_forms(request: HttpRequest, ticket: Ticket) -> dict[str, forms.Form]:
+def _ticket_forms(request: HttpRequest, ticket: Ticket, version: int) -> dict[str, forms.Form]:
     """One form per action, each with its own prefix so that ids stay unique on the page."""
     agents = [] if user_is_subcontractor(request.user) else selectors.agents_all()
     return {
-        "reply": ReplyForm(prefix="reply"),
+        "reply": ReplyForm(prefix="reply", initial={"seen_version": version}),
         "note": NoteForm(prefix="note"),
         "phone": PhoneCallForm(prefix="phone", initial={"direction": Message.Direction.OUTBOUND}),
         "severity": SeverityForm(prefix="severity", initial={"severity": ticket.severity}),
@@ -161,9 +162,12 @@ def _render_ticket(
     *,
     bound: tuple[str, forms.Form] | None = None,
     status: int = 200,
+    stale: list | None = None,
 ) -> HttpResponse:
     now = timezone.now()
-    ticket_forms = _ticket_forms(request, ticket)
+    events = selectors.ticket_events(ticket=ticket)
+    version = collision.ticket_version(events=events)
+    ticket_forms = _ticket_forms(request, ticket, version)
     if bound is not None:
         ticket_forms[bound[0]] = bound[1]
     requester = ticket.requester
@@ -176,7 +180,13 @@ def _render_ticket(
         "scope": terms.product_scope(ticket.subscription.product),
         "severity_definitions": terms.SEVERITY_DEFINITIONS,
         "thread": selectors.ticket_thread(ticket=ticket),
-        "events": selectors.ticket_events(ticket=ticket),
+        "events": events,
+        "version": version,
+        "stale_changes": stale or [],
+        "stale_messages": collision.messages_since(events=stale) if stale else [],
+        "takeover_from": ticket.assignee
+        if ticket.assignee_id and ticket.assignee_id != request.user.pk
+        else None,
         "related": selectors.tickets_related(user=request.user, ticket=ticket),
         "history": selectors.ticket_history(ticket=ticket),
         "forms": ticket_forms,
@@ -268,7 +278,10 @@ def _assign(request, ticket, form) -> str:
 
 
 def _take(request, ticket, form) -> str:
+    previous = ticket.assignee
     ticket_services.ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
+    if previous is not None and previous.pk != request.user.pk:
+        collision.takeover_notify(ticket=ticket, previous=previous, actor=request.user)
     return _("自分の担当にしました。")
 
 
@@ -324,6 +337,36 @@ def _reveal(request, ticket, form) -> str:
     return _("連絡先を表示しました。この操作は記録されています。")
 
 
+def _reply_check_fresh(ticket: Ticket, form: forms.Form) -> None:
+    """Not sent when the ticket changed after the page was loaded (二重対応防止): the ticket
+    row is locked first, so two agents' replies are judged one after the other."""
+    seen = form.cleaned_data.get("seen_version")
+    if seen is None:
+        return
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    changes = list(collision.changes_since(ticket=locked, version=seen))
+    if changes:
+        raise collision.StaleReply(changes)
+
+
+def _render_stale_reply(request: HttpRequest, ticket: Ticket, changes: list) -> HttpResponse:
+    """The page as it is now, the reply still in its box with the current version, and what
+    changed: sending again confirms, leaving discards."""
+    ticket.refresh_from_db()
+    data = request.POST.copy()
+    data["reply-seen_version"] = str(collision.ticket_version_current(ticket=ticket))
+    form = ReplyForm(data, prefix="reply")
+    form.is_valid()
+    messages.warning(
+        request,
+        _(
+            "このチケットは、ページを開いた後に更新されました。回答はまだ送信されていません。"
+            "変更内容を確認してから、もう一度送信するか破棄してください。"
+        ),
+    )
+    return _render_ticket(request, ticket, bound=("reply", form), status=409, stale=changes)
+
+
 class _NoFields(forms.Form):
     pass
 
@@ -363,7 +406,12 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
     if not form.is_valid():
         return _render_ticket(request, ticket, bound=(action, form), status=400)
     try:
-        message = handler(request, ticket, form)
+        with transaction.atomic():
+            if action == "reply":
+                _reply_check_fresh(ticket, form)
+            message = handler(request, ticket, form)
+    except collision.StaleReply as stale:
+        return _render_stale_reply(request, ticket, stale.changes)
     except DomainError as error:
         domain_error_to_form(form, error)
         messages.error(request, error.message)
