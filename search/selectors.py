@@ -139,16 +139,18 @@ class Hit:
 
 def _snippet(text: str, words: list[str]) -> tuple[str, str, str] | None:
     normalised = bigrams.normalise(text)
+    # Shown as written when normalising kept the length (the usual case), so offsets agree.
+    shown = text if len(text) == len(normalised) else normalised
     for word in words:
         start = normalised.find(word)
         if start >= 0:
             end = start + len(word)
-            before = normalised[max(0, start - SNIPPET_CHARS) : start]
-            after = normalised[end : end + SNIPPET_CHARS]
+            before = shown[max(0, start - SNIPPET_CHARS) : start]
+            after = shown[end : end + SNIPPET_CHARS]
             return (
                 ("…" if start > SNIPPET_CHARS else "") + before,
-                normalised[start:end],
-                after + ("…" if end + SNIPPET_CHARS < len(normalised) else ""),
+                shown[start:end],
+                after + ("…" if end + SNIPPET_CHARS < len(shown) else ""),
             )
     return None
 
