@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "mail",
     "microsoft",
     "search",
+    "replies",
 ]
 
 MIDDLEWARE = [

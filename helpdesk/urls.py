@@ -17,6 +17,7 @@ urlpatterns = [
     path("mail/", include("mail.urls")),
     path("microsoft/", include("microsoft.urls")),
     path("incidents/", include("microsoft.incident_urls")),
+    path("reply-templates/", include("replies.urls")),
     # The reseller REST API (/api/v1/), its OpenAPI schema and Swagger UI: helpdesk/api.py.
     path("api/", include("helpdesk.api")),
     path("", include("workspace.urls")),

@@ -23,6 +23,7 @@ from accounts.roles import AGENT_ROLES, Role
 from contracts.models import Customer
 from helpdesk.exceptions import DomainError
 from microsoft.service_requests import escalation_topics, ticket_escalate
+from replies import selectors as reply_selectors
 from tickets import services as ticket_services
 from tickets.downloads import attachment_response
 from tickets.models import Attachment, Channel, Message, Status, Ticket
@@ -173,11 +174,16 @@ def _render_ticket(
     requester = ticket.requester
     revealed = selectors.contact_revealed(user=request.user, contact=requester, now=now)
     targets = allowed_targets(ticket.status)
+    scope = terms.product_scope(ticket.subscription.product)
     context = {
+        "reply_templates": reply_selectors.templates_rendered(
+            user=request.user, ticket=ticket, out_of_scope=scope.out_of_scope
+        ),
+        "can_edit_templates": _has_any_role(request.user, _SUPERVISOR_ROLES),
         "ticket": ticket,
         "now": now,
         "sla": ticket_sla_state(ticket=ticket, now=now),
-        "scope": terms.product_scope(ticket.subscription.product),
+        "scope": scope,
         "severity_definitions": terms.SEVERITY_DEFINITIONS,
         "thread": selectors.ticket_thread(ticket=ticket),
         "events": events,

@@ -126,3 +126,34 @@
     }
   }
 })();
+
+// Reply templates (定型文): choosing one puts its text in the reply box (at the cursor, or in
+// place of an empty box) and, for a request for logs, ticks お客様回答待ち. Alt+T goes to it.
+(function () {
+  "use strict";
+  var picker = document.getElementById("reply-template");
+  if (!picker) { return; }
+  var target = document.getElementById(picker.getAttribute("data-target"));
+  var flag = document.getElementById(picker.getAttribute("data-flag"));
+  picker.addEventListener("change", function () {
+    var option = picker.options[picker.selectedIndex];
+    var text = option && option.getAttribute("data-body");
+    if (!text || !target) { return; }
+    if (!target.value.trim()) {
+      target.value = text;
+    } else {
+      var start = target.selectionStart, end = target.selectionEnd;
+      target.value = target.value.slice(0, start) + text + target.value.slice(end);
+    }
+    if (flag && option.getAttribute("data-requests-information") === "1") { flag.checked = true; }
+    picker.selectedIndex = 0;
+    target.focus();
+    target.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey && (event.key === "t" || event.key === "T" || event.code === "KeyT")) {
+      event.preventDefault();
+      picker.focus();
+    }
+  });
+})();
