@@ -149,3 +149,23 @@ def test_search_page_queries_do_not_grow_with_rows(
         response = client.get("/", {"queue": "all", "search": "障害"})
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 30
+
+
+def test_the_ticket_page_shows_the_customer_s_and_the_requester_s_other_tickets(
+    outage, other, agent, customer_a, django_assert_max_num_queries
+):
+    from django.urls import reverse
+
+    ticket_close(ticket=other, actor=agent)
+    elsewhere = make_ticket(customer_a, requester=outage.requester, subject="別件の問い合わせ")
+    client = Client()
+    client.force_login(agent)
+    url = reverse("workspace:ticket", args=[outage.number])
+    with django_assert_max_num_queries(45):
+        response = client.get(url)
+    related = response.context["related"]
+    assert [t.number for t in related.customer_open] == [elsewhere.number]
+    assert [t.number for t in related.customer_recent_closed] == [other.number]
+    assert [t.number for t in related.requester] == [elsewhere.number]
+    html = response.content.decode()
+    assert 'id="related-customer-closed"' in html and other.number in html
