@@ -227,7 +227,11 @@ class PhoneIntakeForm(forms.Form):
 
     requester = forms.TypedChoiceField(label=_("依頼者"), coerce=int)
     subscription = forms.TypedChoiceField(label=_("サブスクリプション"), coerce=int)
-    severity = forms.ChoiceField(label=_("重大度"), choices=Severity.choices)
+    # No default: the agent chooses with the definitions beside the form (Art. 3.3); a
+    # preselected 重大 would open 1-hour clocks by accident.
+    severity = forms.ChoiceField(
+        label=_("重大度"), choices=[("", _("— 選択してください —")), *Severity.choices]
+    )
     category = forms.ChoiceField(label=_("カテゴリ"), choices=Category.choices)
     subject = forms.CharField(label=_("件名"), max_length=255)
     description = forms.CharField(label=_("詳細"), widget=forms.Textarea(attrs={"rows": 6}))

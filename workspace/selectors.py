@@ -311,33 +311,61 @@ def _history_value(model_field, value: Any) -> str:
     return str(value)
 
 
+def _related_name(instance) -> str:
+    """A person by their login name, anything else (organisation, contact, …) as itself."""
+    if isinstance(instance, User):
+        return instance.get_username()
+    return str(instance)
+
+
 def ticket_history(*, ticket: Ticket) -> list[HistoryEntry]:
     """Who changed what, from django-simple-history: each row against the one before it,
-    newest first."""
+    newest first. People, organisations and other related rows are named, not numbered
+    (one query per kind of related row on the page)."""
     records = list(ticket.history.select_related("history_user").order_by("history_date"))
-    entries: list[HistoryEntry] = []
+    diffs = []
+    wanted: dict[Any, set] = {}
     previous = None
     for record in records:
-        changes: list[tuple[str, str, str]] = []
-        if previous is not None:
-            for change in record.diff_against(previous).changes:
-                model_field = Ticket._meta.get_field(change.field)
-                changes.append(
-                    (
-                        str(model_field.verbose_name),
-                        _history_value(model_field, change.old),
-                        _history_value(model_field, change.new),
-                    )
+        changes = record.diff_against(previous).changes if previous is not None else []
+        for change in changes:
+            model_field = Ticket._meta.get_field(change.field)
+            if model_field.is_relation:
+                ids = wanted.setdefault(model_field.related_model, set())
+                ids.update(value for value in (change.old, change.new) if value is not None)
+        diffs.append((record, changes))
+        previous = record
+    names = {
+        model: {pk: _related_name(obj) for pk, obj in model.objects.in_bulk(ids).items()}
+        for model, ids in wanted.items()
+        if ids
+    }
+
+    def shown(model_field, value) -> str:
+        if model_field.is_relation and value is not None:
+            return names.get(model_field.related_model, {}).get(value, str(value))
+        return _history_value(model_field, value)
+
+    entries: list[HistoryEntry] = []
+    for record, changes in diffs:
+        rows = []
+        for change in changes:
+            model_field = Ticket._meta.get_field(change.field)
+            rows.append(
+                (
+                    str(model_field.verbose_name),
+                    shown(model_field, change.old),
+                    shown(model_field, change.new),
                 )
+            )
         entries.append(
             HistoryEntry(
                 when=record.history_date,
                 who=record.history_user,
                 kind=str(_HISTORY_KINDS.get(record.history_type, record.history_type)),
-                changes=changes,
+                changes=rows,
             )
         )
-        previous = record
     entries.reverse()
     return entries
 
