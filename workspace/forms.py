@@ -255,3 +255,26 @@ class PhoneIntakeForm(forms.Form):
         if value is not None and value > timezone.now():
             raise forms.ValidationError(_("申込日時に未来の日時は指定できません。"))
         return value
+
+
+BULK_ACTIONS = [
+    ("take", _("自分の担当にする")),
+    ("assign", _("担当者を割り当てる")),
+    ("in_progress", _("対応中にする")),
+    ("resolved", _("解決済みにする")),
+    ("closed", _("クローズする")),
+]
+
+
+class BulkForm(forms.Form):
+    action = forms.ChoiceField(label=_("一括操作"), choices=BULK_ACTIONS)
+    assignee = forms.TypedChoiceField(
+        label=_("担当者"), required=False, coerce=int, empty_value=None
+    )
+    numbers = forms.CharField(widget=forms.MultipleHiddenInput, required=False)
+
+    def __init__(self, *args, agents=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", "—")] + [
+            (user.pk, user.get_username()) for user in agents
+        ]

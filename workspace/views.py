@@ -32,6 +32,7 @@ from tickets.workflow import allowed_targets
 from workspace import collision, selectors, services, terms
 from workspace.forms import (
     AssignForm,
+    BulkForm,
     CustomerSearchForm,
     MicrosoftForm,
     NoteForm,
@@ -129,6 +130,10 @@ def queue_list(request: HttpRequest) -> HttpResponse:
             "query_without_page": query_without_page.urlencode(),
             "query_without_queue": query_without_queue.urlencode(),
             "now": now,
+            # The supervisors' bulk bar (workspace.bulk).
+            "bulk_form": BulkForm(agents=agents)
+            if _has_any_role(request.user, _SUPERVISOR_ROLES)
+            else None,
         },
     )
 
