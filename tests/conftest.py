@@ -21,12 +21,15 @@ from tests.factories import (
     UserFactory,
 )
 
-# --reuse-db (pyproject's addopts) keeps each test database between runs: safe only while the
-# migrations are the ones it was built from. Each database (per DATABASE_URL and xdist worker)
-# records the digest of the migrations it was built from; a run whose migrations differ, or a
-# database never recorded (a fresh clone, CI), is built anew. `--create-db` forces it.
+# --reuse-db (pyproject's addopts) keeps each test database between runs. That is safe only
+# while the database holds what its migrations wrote, and nothing else: each database (per
+# DATABASE_URL and xdist worker) records the digest of the migrations it was built from, and
+# only when a run left it as it found it. A run whose migrations differ, a database never
+# recorded (a fresh clone, CI), or one a transactional test has flushed (its rows and the data
+# migrations' rows are gone) is built anew. `--create-db` forces it.
 _MIGRATIONS_STAMP = "helpdesk/test-database-migrations"
 ROOT = Path(__file__).resolve().parents[1]
+_flushed: list[str] = []
 
 
 def _migrations_stamp_key() -> str:
@@ -43,17 +46,25 @@ def _migrations_digest() -> str:
 
 def pytest_configure(config: pytest.Config) -> None:
     reusing = config.getoption("reuse_db", False) and not config.getoption("create_db", False)
-    recorded = config.cache.get(_migrations_stamp_key(), None) if config.cache else None
+    cache = getattr(config, "cache", None)  # none under `-p no:cacheprovider`
+    recorded = cache.get(_migrations_stamp_key(), None) if cache is not None else None
     if reusing and recorded != _migrations_digest():
         config.option.create_db = True
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _is_transactional(item):
+        _flushed.append(item.nodeid)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, request: pytest.FixtureRequest):
-    """pytest-django's database setup; once it has succeeded, the stamp of its migrations."""
-    if request.config.cache is not None:
-        request.config.cache.set(_migrations_stamp_key(), _migrations_digest())
+    """pytest-django's database setup; at the end of the run, the stamp of its migrations if no
+    transactional test has flushed it, else none (the next run builds it anew)."""
     yield
+    cache = getattr(request.config, "cache", None)
+    if cache is not None:
+        cache.set(_migrations_stamp_key(), None if _flushed else _migrations_digest())
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -81,10 +92,12 @@ REFERENCE_DATA_MIGRATIONS = [
 ]
 
 
-def _is_transactional(request) -> bool:
-    marker = request.node.get_closest_marker("django_db")
+def _is_transactional(node: pytest.Item | pytest.FixtureRequest) -> bool:
+    """Whether a test (or the test of a fixture request) commits, and so ends with a flush."""
+    item = node.node if isinstance(node, pytest.FixtureRequest) else node
+    marker = item.get_closest_marker("django_db")
     return bool(
-        {"transactional_db", "live_server"} & set(request.fixturenames)
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
         or (marker is not None and marker.kwargs.get("transaction"))
     )
 
