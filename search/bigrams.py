@@ -93,7 +93,7 @@ def query_words(search: str) -> list[str]:
     return [word for word in _SPACES.split(normalise(search)) if word]
 
 
-def query_literal(search: str) -> str | None:
+def query_literal(search: str, *, prefix: bool = True) -> str | None:
     """A `tsquery` literal: every word must match (AND); a word of several terms is a phrase
     of adjacent terms (`障害情報` = 障害 <-> 害情 <-> 情報). A word's last ASCII term matches as a
     prefix (`exch` finds Exchange), and a lone character finds the bigrams it starts. None when
@@ -105,7 +105,7 @@ def query_literal(search: str) -> str | None:
             continue
         quoted = [_quote(term) for term in word_terms]
         last = word_terms[-1]
-        if last.isascii() or len(last) == 1:
+        if prefix and (last.isascii() or len(last) == 1):
             quoted[-1] += ":*"
         parts.append(quoted[0] if len(quoted) == 1 else "(" + " <-> ".join(quoted) + ")")
     return " & ".join(parts) if parts else None

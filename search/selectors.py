@@ -110,7 +110,9 @@ def tickets_matching(
             .values("pk")
         )
     if connection.vendor == "postgresql":
-        literal = bigrams.query_literal(search)
+        # A short number is a ticket's sequence, or that number written in a text: the
+        # whole number only (as a prefix, `3` would be every text with 30, 365, …).
+        literal = bigrams.query_literal(search, prefix=not _DIGITS.match(search))
         if literal is not None:
             id_sets.append(_fulltext_ids_postgresql(literal, include_internal=include_internal))
         if not id_sets:

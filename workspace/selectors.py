@@ -227,6 +227,12 @@ class CappedPaginator(Paginator):
     floor."""
 
     COUNT_CAP = 1_000
+    # A search's count probes each candidate's document; past two pages it is not counted.
+    SEARCH_COUNT_CAP = 100
+
+    def __init__(self, *args, count_cap: int = COUNT_CAP, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.COUNT_CAP = count_cap
 
     @property
     def count(self) -> int:  # type: ignore[override]
@@ -240,9 +246,15 @@ class CappedPaginator(Paginator):
         return self.count >= self.COUNT_CAP and self._capped_count > self.COUNT_CAP
 
 
-def queue_page(*, queryset: QuerySet[Ticket], page_number: Any, now: datetime.datetime) -> Page:
+def queue_page(
+    *, queryset: QuerySet[Ticket], page_number: Any, now: datetime.datetime, search: bool = False
+) -> Page:
     """One page of rows, each with its SLA state: two queries (count and rows)."""
-    paginator = CappedPaginator(queryset, settings.WORKSPACE_PAGE_SIZE)
+    paginator = CappedPaginator(
+        queryset,
+        settings.WORKSPACE_PAGE_SIZE,
+        count_cap=CappedPaginator.SEARCH_COUNT_CAP if search else CappedPaginator.COUNT_CAP,
+    )
     page = paginator.get_page(page_number)
     for ticket in page.object_list:
         ticket.sla = ticket_sla_state(ticket=ticket, now=now)

@@ -104,7 +104,12 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         search=data.get("search") or "",
     )
     queryset = selectors.tickets_in_queue(user=request.user, queue=queue, filters=filters, now=now)
-    page = selectors.queue_page(queryset=queryset, page_number=request.GET.get("page"), now=now)
+    page = selectors.queue_page(
+        queryset=queryset,
+        page_number=request.GET.get("page"),
+        now=now,
+        search=bool(filters.search.strip()),
+    )
     hits = (
         selectors.queue_search_hits(
             user=request.user, tickets=list(page.object_list), search=filters.search

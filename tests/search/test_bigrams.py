@@ -40,3 +40,7 @@ def test_document_positions_leave_a_gap_between_texts():
 
 def test_quotes_cannot_break_the_literal():
     assert bigrams._quote("it's") == "'it''s'"
+
+
+def test_a_short_number_is_matched_whole():
+    assert bigrams.query_literal("123", prefix=False) == "'123'"
