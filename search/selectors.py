@@ -23,6 +23,7 @@ from django.db.models.functions import Replace
 
 from search import bigrams
 from search.models import TicketSearchDocument
+from tickets.models import Message, TicketSequence
 
 _DIGITS = re.compile(r"^\d{1,6}$")
 _PHONE = re.compile(r"^\+?[\d\-\s()]{6,}$")
@@ -44,7 +45,6 @@ def _digits_only(expression):
 def _ticket_numbers_ending(digits: str) -> list[str]:
     """`3` and `000003` name CS-<year>-000003 of every year numbers were issued in: exact
     numbers, so the unique index answers."""
-    from tickets.models import TicketSequence  # read only
 
     sequence = int(digits)
     return [
@@ -67,7 +67,6 @@ def _fulltext_ids_postgresql(literal: str, *, include_internal: bool) -> QuerySe
 
 def _fulltext_q_fallback(search: str, *, include_internal: bool) -> Q:
     """Every word somewhere in the ticket's text: slower, correct."""
-    from tickets.models import Message  # read only
 
     condition = Q()
     for word in bigrams.query_words(search):
@@ -160,7 +159,6 @@ def _snippet(text: str, words: list[str]) -> tuple[str, str, str] | None:
 def search_hits(*, tickets: list, search: str, include_internal: bool, labels: dict) -> dict:
     """ticket id → Hit for a page of `tickets` (two queries at most: the page's messages).
     `labels`: the translated names of the places (subject, description, reply, …)."""
-    from tickets.models import Message  # read only
 
     words = [word for word in bigrams.query_words(search) if word]
     if not words or not tickets:

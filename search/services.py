@@ -9,6 +9,7 @@ from django.db.models.expressions import Func
 
 from search import bigrams
 from search.models import TermVectorField, TicketSearchDocument
+from tickets.models import Message
 
 
 def _header_texts(ticket) -> list[str]:
@@ -18,7 +19,6 @@ def _header_texts(ticket) -> list[str]:
 def search_document_rebuild(*, ticket) -> TicketSearchDocument:
     """The whole document from the ticket and all its messages (after an edit of the subject
     or the case number, and to backfill)."""
-    from tickets.models import Message  # the ticket app's model, read only
 
     public = _header_texts(ticket)
     internal: list[str] = []
