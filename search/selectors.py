@@ -108,20 +108,22 @@ def tickets_matching(
             .filter(requester_phone=phone_digits(search))
             .values("pk")
         )
+    # An identifier that names tickets exactly wins over words: `123` is ticket 123, not
+    # every text with 123 in it. One at a time, never a UNION, which PostgreSQL would
+    # evaluate per ticket row when it cannot hash it.
+    for id_set in id_sets:
+        if id_set.exists():
+            return queryset.filter(pk__in=id_set)
     if connection.vendor == "postgresql":
         # A short number is a ticket's sequence, or that number written in a text: the
         # whole number only (as a prefix, `3` would be every text with 30, 365, …).
         literal = bigrams.query_literal(search, prefix=not _DIGITS.match(search))
-        if literal is not None:
-            id_sets.append(_fulltext_ids_postgresql(literal, include_internal=include_internal))
-        if not id_sets:
+        if literal is None:
             return queryset.none()
-        ids = id_sets[0].union(*id_sets[1:]) if len(id_sets) > 1 else id_sets[0]
-        return queryset.filter(pk__in=ids)
-    condition = _fulltext_q_fallback(search, include_internal=include_internal)
-    for id_set in id_sets:
-        condition |= Q(pk__in=id_set)
-    return queryset.filter(condition)
+        return queryset.filter(
+            pk__in=_fulltext_ids_postgresql(literal, include_internal=include_internal)
+        )
+    return queryset.filter(_fulltext_q_fallback(search, include_internal=include_internal))
 
 
 # --- the hit in context ------------------------------------------------------------------------
