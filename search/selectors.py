@@ -21,6 +21,7 @@ from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Replace
 
+from contracts.models import Contact
 from search import bigrams
 from search.models import TicketSearchDocument
 from tickets.models import Message, TicketSequence
@@ -40,6 +41,10 @@ def _digits_only(expression):
     for separator in _PHONE_SEPARATORS:
         expression = Replace(expression, Value(separator), Value(""))
     return expression
+
+
+def _contacts_by_phone(digits: str) -> QuerySet:
+    return Contact.objects.alias(digits=_digits_only("phone")).filter(digits=digits).values("pk")
 
 
 def _ticket_numbers_ending(digits: str) -> list[str]:
@@ -95,25 +100,21 @@ def tickets_matching(
     if not search:
         return queryset
     model = queryset.model
-    id_sets: list[QuerySet] = []
+    exact: list[Q] = []
     if _DIGITS.match(search):
-        id_sets.append(model.objects.filter(number__in=_ticket_numbers_ending(search)).values("pk"))
+        exact.append(Q(number__in=_ticket_numbers_ending(search)))
     with contextlib.suppress(ValueError):
-        id_sets.append(model.objects.filter(customer__tenant_id=uuid.UUID(search)).values("pk"))
+        exact.append(Q(customer__tenant_id=uuid.UUID(search)))
     if contact_data and "@" in search:
-        id_sets.append(model.objects.filter(requester__email__iexact=search).values("pk"))
+        exact.append(Q(requester__email__iexact=search))
     if contact_data and _PHONE.match(search) and len(phone_digits(search)) >= 6:
-        id_sets.append(
-            model.objects.alias(requester_phone=_digits_only("requester__phone"))
-            .filter(requester_phone=phone_digits(search))
-            .values("pk")
-        )
+        exact.append(Q(requester__in=_contacts_by_phone(phone_digits(search))))
     # An identifier that names tickets exactly wins over words: `123` is ticket 123, not
-    # every text with 123 in it. One at a time, never a UNION, which PostgreSQL would
-    # evaluate per ticket row when it cannot hash it.
-    for id_set in id_sets:
-        if id_set.exists():
-            return queryset.filter(pk__in=id_set)
+    # every text with 123 in it. Each is a condition on the ticket row itself, which its
+    # index answers (never a UNION of subqueries, which PostgreSQL may evaluate per row).
+    for condition in exact:
+        if model.objects.filter(condition).exists():
+            return queryset.filter(condition)
     if connection.vendor == "postgresql":
         # A short number is a ticket's sequence, or that number written in a text: the
         # whole number only (as a prefix, `3` would be every text with 30, 365, …).
