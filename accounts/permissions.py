@@ -131,6 +131,12 @@ def may_see_dashboard(user) -> bool:
     return access_of(user).has_any_role(SUPERVISOR_ROLES) and not access_of(user).is_subcontractor
 
 
+def may_supervise(user) -> bool:
+    """Supervisors, managers and admins: bulk actions on the queue, the shared reply
+    templates."""
+    return access_of(user).has_any_role(SUPERVISOR_ROLES)
+
+
 def may_read_reports(user) -> bool:
     """SLA and workload reports: supervisors, managers and admins (a subcontractor's
     supervisor sees its own tickets' figures: the report is scoped by `ticket_scope`)."""

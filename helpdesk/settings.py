@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "surveys",
     "knowledge",
     "reports",
+    "search",
+    "replies",
 ]
 
 MIDDLEWARE = [

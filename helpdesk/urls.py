@@ -20,6 +20,7 @@ urlpatterns = [
     path("surveys/", include("surveys.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("reports/", include("reports.urls")),
+    path("reply-templates/", include("replies.urls")),
     # The reseller REST API (/api/v1/), its OpenAPI schema and Swagger UI: helpdesk/api.py.
     path("api/", include("helpdesk.api")),
     path("", include("workspace.urls")),

@@ -249,6 +249,10 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["resolved_at"], name="ticket_resolved_at"),
             models.Index(fields=["closed_at"], name="ticket_closed_at"),
+            # すべて and searches, newest first (`workspace.selectors.tickets_in_queue`), and
+            # a customer's or requester's other tickets on the ticket page.
+            models.Index(fields=["submitted_at", "id"], name="ticket_submitted"),
+            models.Index(fields=["requester", "submitted_at"], name="ticket_requester_submitted"),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from accounts.models import Profile
 from contracts.models import Contact, Customer, Subscription
 from contracts.selectors import contract_for
 from helpdesk.history import history_user_set
+from search import services as search_services
 from sla.deadlines import SlaState
 from tickets import attachments as attachment_rules
 from tickets import clocks, eligibility, escalation, targets
@@ -179,6 +180,7 @@ def ticket_open(
     )
     deadline = clocks.first_response_start(ticket=ticket, at=submitted_at)
     _save(ticket, actor)
+    search_services.search_document_rebuild(ticket=ticket)
     event_record(
         ticket=ticket,
         kind=Kind.CREATED,
@@ -300,7 +302,7 @@ def ticket_wait_on_microsoft(*, ticket: Ticket, case_number: str, actor=None, no
             "Microsoft's case number is required.",
             fields={"microsoft_case_number": [ReasonRequired.code]},
         )
-    return ticket_transition(
+    ticket = ticket_transition(
         ticket=ticket,
         to=Status.WAITING_ON_MICROSOFT,
         actor=actor,
@@ -308,6 +310,8 @@ def ticket_wait_on_microsoft(*, ticket: Ticket, case_number: str, actor=None, no
         note=case_number,
         changes={"microsoft_case_number": case_number},
     )
+    search_services.search_document_rebuild(ticket=ticket)  # the case number is searchable
+    return ticket
 
 
 @transaction.atomic
@@ -446,6 +450,7 @@ def ticket_update_subject(*, ticket: Ticket, subject: str, actor=None) -> Ticket
     previous = ticket.subject
     ticket.subject = subject
     _save(ticket, actor, update_fields=["subject", "updated_at"])
+    search_services.search_document_rebuild(ticket=ticket)
     event_record(
         ticket=ticket,
         kind=TicketEvent.Kind.UPDATED,
@@ -513,6 +518,9 @@ def message_add(
         )
         attachment.file.save(filename, upload.content, save=False)
         _save(attachment, actor)
+    search_services.search_document_add_text(
+        ticket=ticket, text=body, internal=kind == Message.Kind.INTERNAL_NOTE
+    )
     event_record(
         ticket=ticket,
         kind=Kind.MESSAGE_ADDED,

@@ -25,6 +25,7 @@ from accounts import permissions
 from accounts.roles import AGENT_ROLES
 from contracts.models import Contact, Customer, Reseller, Subscription
 from contracts.selectors import contacts_with_domains
+from search import selectors as search_selectors
 from sla.deadlines import SlaState, Target
 from sla.models import Severity
 from tickets import clocks
@@ -54,7 +55,7 @@ def _at_risk_q(now: datetime.datetime) -> Q:
 class Queue:
     slug: str
     label: Promise
-    count: int = 0
+    count: int | None = 0
 
 
 # The queues of the home page, in the order an agent works them.
@@ -66,7 +67,12 @@ QUEUE_LABELS: dict[str, Promise] = {
     "waiting_on_customer": _("お客様回答待ち"),
     "waiting_on_microsoft": _("Microsoft 回答待ち"),
     "open": _("すべての未完了"),
+    # Every state, resolved, closed and refused included: where a past case is found.
+    "all": _("すべて"),
 }
+# Queues that list finished tickets too; the others list open tickets unless the status
+# filter or the search asks otherwise.
+_ANY_STATE_QUEUES = frozenset({"all"})
 DEFAULT_QUEUE = "open"
 
 
@@ -79,20 +85,40 @@ def _queue_conditions(*, user, now: datetime.datetime) -> dict[str, Q]:
         "waiting_on_customer": Q(status=Status.WAITING_ON_CUSTOMER),
         "waiting_on_microsoft": Q(status=Status.WAITING_ON_MICROSOFT),
         "open": _OPEN,
+        "all": Q(),
+    }
+
+
+def _queue_scope(*, user, now: datetime.datetime) -> dict[str, Q]:
+    """Each queue without its open-only part: what a status filter or a search looks in,
+    so that クローズ in 自分の担当 finds my closed tickets."""
+    return {
+        "unassigned": Q(assignee__isnull=True),
+        "mine": Q(assignee_id=user.pk),
+        "breached": clocks.q_first_response(SlaState.BREACHED, now=now),
+        "at_risk": clocks.q_first_response(SlaState.AT_RISK, now=now),
+        "waiting_on_customer": Q(status=Status.WAITING_ON_CUSTOMER),
+        "waiting_on_microsoft": Q(status=Status.WAITING_ON_MICROSOFT),
+        "open": Q(),
+        "all": Q(),
     }
 
 
 def queues_with_counts(*, user, now: datetime.datetime) -> list[Queue]:
-    """Every queue with its count, in one query (conditional aggregation)."""
+    """Every queue with its count, in one query (conditional aggregation over the open
+    tickets, which the status index finds); すべて shows no count (a count of every ticket
+    ever would cost a scan of the table on every page)."""
     conditions = _queue_conditions(user=user, now=now)
+    conditions.pop("all")
     counts = (
         tickets_visible_to(user)
+        .filter(_OPEN)
         .order_by()
         .aggregate(
             **{slug: Count("id", filter=condition) for slug, condition in conditions.items()}
         )
     )
-    return [Queue(slug, label, counts[slug] or 0) for slug, label in QUEUE_LABELS.items()]
+    return [Queue(slug, label, counts.get(slug)) for slug, label in QUEUE_LABELS.items()]
 
 
 @dataclass(frozen=True)
@@ -111,25 +137,20 @@ class QueueFilters:
     sla_state: str = ""
 
 
-def _search_q(search: str) -> Q:
-    """By number, subject, tenant ID or contact email: each exact where it can be, so the
-    indexes serve it."""
-    search = search.strip()
-    condition = Q(number__iexact=search) | Q(subject__icontains=search)
-    with contextlib.suppress(ValueError):
-        condition |= Q(customer__tenant_id=uuid.UUID(search))
-    if "@" in search:
-        condition |= Q(requester__email__iexact=search)
-    return condition
-
-
 def tickets_in_queue(
     *, user, queue: str, filters: QueueFilters, now: datetime.datetime
 ) -> QuerySet[Ticket]:
-    """The tickets of one queue, filtered, sorted by first-response deadline (tickets with no
-    commitment last), then oldest first."""
-    conditions = _queue_conditions(user=user, now=now)
-    queryset = tickets_visible_to(user).filter(conditions.get(queue, conditions[DEFAULT_QUEUE]))
+    """The tickets of one queue, filtered. A status filter or a search looks beyond the open
+    tickets (a closed case is found from any queue). Open queues are sorted by
+    first-response deadline (tickets with no commitment last), then oldest first; すべて and
+    searches newest first."""
+    if queue not in QUEUE_LABELS:
+        queue = DEFAULT_QUEUE
+    any_state = queue in _ANY_STATE_QUEUES or bool(filters.status) or bool(filters.search.strip())
+    conditions = (
+        _queue_scope(user=user, now=now) if any_state else _queue_conditions(user=user, now=now)
+    )
+    queryset = tickets_visible_to(user).filter(conditions[queue])
     if filters.severity:
         queryset = queryset.filter(severity=filters.severity)
     if filters.plan:
@@ -147,18 +168,92 @@ def tickets_in_queue(
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.search.strip():
-        queryset = queryset.filter(_search_q(filters.search))
+        queryset = search_selectors.tickets_matching(
+            queryset=queryset,
+            search=filters.search,
+            include_internal=search_includes_internal_notes(user),
+            contact_data=search_includes_contact_data(user),
+        )
     if filters.sla_state in {state.value for state in SlaState}:
         target = filters.sla_target or Target.FIRST_RESPONSE
         queryset = queryset.filter(
             clocks.q_tickets_with_target(target, SlaState(filters.sla_state), now=now)
         )
+    if any_state:
+        return queryset.order_by("-submitted_at", "-id")
     return queryset.order_by(F("first_response_due").asc(nulls_last=True), "received_at", "id")
 
 
-def queue_page(*, queryset: QuerySet[Ticket], page_number: Any, now: datetime.datetime) -> Page:
+def search_includes_internal_notes(user) -> bool:
+    """Internal notes are the desk's: every workspace user, never a reseller's user."""
+    return not permissions.access_of(user).is_reseller
+
+
+def search_includes_contact_data(user) -> bool:
+    """The requester's email and phone are searchable (exact values only) by those who may
+    reveal them on the ticket page: every workspace user, who sees them masked (Art. 14)."""
+    return not permissions.access_of(user).is_reseller
+
+
+SEARCH_HIT_LABELS: dict[str, Promise] = {
+    "number": _("チケット番号"),
+    "subject": _("件名"),
+    "description": _("お問い合わせ内容"),
+    "microsoft_case_number": _("Microsoft ケース番号"),
+    Message.Kind.REPLY: _("回答"),
+    Message.Kind.CUSTOMER: _("お客様からのメッセージ"),
+    Message.Kind.INTERNAL_NOTE: _("社内メモ"),
+    Message.Kind.PHONE_CALL: _("電話"),
+    "other": _("テナント ID・依頼者の連絡先"),
+}
+
+
+def queue_search_hits(*, user, tickets: list[Ticket], search: str) -> dict:
+    """Where each ticket of a page matched the search (`search.selectors.search_hits`)."""
+    return search_selectors.search_hits(
+        tickets=tickets,
+        search=search,
+        include_internal=search_includes_internal_notes(user),
+        labels=SEARCH_HIT_LABELS,
+    )
+
+
+class CappedPaginator(Paginator):
+    """Counts up to COUNT_CAP rows and no further: the count of a search or of すべて over a
+    million tickets would cost more than the page itself. `capped` says the count is a
+    floor."""
+
+    COUNT_CAP = 1_000
+    # A search's count probes each candidate's document; past two pages it is not counted.
+    SEARCH_COUNT_CAP = 100
+
+    def __init__(self, *args, count_cap: int = COUNT_CAP, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.COUNT_CAP = count_cap
+
+    @property
+    def count(self) -> int:
+        if not hasattr(self, "_capped_count"):
+            queryset = self.object_list
+            assert isinstance(queryset, QuerySet)  # queue pages page querysets only
+            ids = queryset.order_by().values("pk")[: self.COUNT_CAP + 1]
+            self._capped_count = ids.count()
+        return min(self._capped_count, self.COUNT_CAP)
+
+    @property
+    def capped(self) -> bool:
+        return self.count >= self.COUNT_CAP and self._capped_count > self.COUNT_CAP
+
+
+def queue_page(
+    *, queryset: QuerySet[Ticket], page_number: Any, now: datetime.datetime, search: bool = False
+) -> Page:
     """One page of rows, each with its SLA state: two queries (count and rows)."""
-    paginator = Paginator(queryset, settings.WORKSPACE_PAGE_SIZE)
+    paginator = CappedPaginator(
+        queryset,
+        settings.WORKSPACE_PAGE_SIZE,
+        count_cap=CappedPaginator.SEARCH_COUNT_CAP if search else CappedPaginator.COUNT_CAP,
+    )
     page = paginator.get_page(page_number)
     for ticket in page.object_list:
         ticket.sla = clocks.first_response_state(ticket=ticket, now=now)
@@ -248,34 +343,62 @@ def _history_value(model_field, value: Any) -> str:
     return str(value)
 
 
+def _related_name(instance) -> str:
+    """A person by their login name, anything else (organisation, contact, …) as itself."""
+    if isinstance(instance, User):
+        return instance.get_username()
+    return str(instance)
+
+
 def ticket_history(*, ticket: Ticket) -> list[HistoryEntry]:
     """Who changed what, from django-simple-history: each row against the one before it,
-    newest first."""
+    newest first. People, organisations and other related rows are named, not numbered
+    (one query per kind of related row on the page)."""
     records = list(ticket.history.select_related("history_user").order_by("history_date"))
-    entries: list[HistoryEntry] = []
+    diffs = []
+    wanted: dict[Any, set] = {}
     previous = None
     for record in records:
-        changes: list[tuple[str, str, str]] = []
-        if previous is not None:
-            for change in record.diff_against(previous).changes:
-                model_field = Ticket._meta.get_field(change.field)
-                assert isinstance(model_field, Field)  # history keeps the concrete fields
-                changes.append(
-                    (
-                        str(model_field.verbose_name),
-                        _history_value(model_field, change.old),
-                        _history_value(model_field, change.new),
-                    )
+        changes: list[Any] = record.diff_against(previous).changes if previous is not None else []
+        for change in changes:
+            model_field = Ticket._meta.get_field(change.field)
+            if model_field.is_relation:
+                ids = wanted.setdefault(model_field.related_model, set())
+                ids.update(value for value in (change.old, change.new) if value is not None)
+        diffs.append((record, changes))
+        previous = record
+    names = {
+        model: {pk: _related_name(obj) for pk, obj in model.objects.in_bulk(ids).items()}
+        for model, ids in wanted.items()
+        if ids
+    }
+
+    def shown(model_field, value) -> str:
+        if model_field.is_relation and value is not None:
+            return names.get(model_field.related_model, {}).get(value, str(value))
+        return _history_value(model_field, value)
+
+    entries: list[HistoryEntry] = []
+    for record, changes in diffs:
+        rows = []
+        for change in changes:
+            model_field = Ticket._meta.get_field(change.field)
+            assert isinstance(model_field, Field)  # history keeps the concrete fields
+            rows.append(
+                (
+                    str(model_field.verbose_name),
+                    shown(model_field, change.old),
+                    shown(model_field, change.new),
                 )
+            )
         entries.append(
             HistoryEntry(
                 when=record.history_date,
                 who=record.history_user,
                 kind=str(_HISTORY_KINDS.get(record.history_type, record.history_type)),
-                changes=changes,
+                changes=rows,
             )
         )
-        previous = record
     entries.reverse()
     return entries
 
@@ -456,3 +579,25 @@ def share_chart(
         "row_height": row_height,
         "height": max(len(bars), 1) * row_height,
     }
+
+
+# --- the customer's and the requester's other tickets ------------------------------------------
+
+
+@dataclass(frozen=True)
+class RelatedTickets:
+    customer_open: list[Ticket]
+    customer_recent_closed: list[Ticket]
+    requester: list[Ticket]
+
+
+def tickets_related(*, user, ticket: Ticket, limit: int = 10) -> RelatedTickets:
+    """The customer's other open tickets and its latest finished ones, and the requester's
+    other tickets (any customer), newest first, within what `user` may see: three queries."""
+    others = tickets_visible_to(user).exclude(pk=ticket.pk).order_by("-submitted_at", "-id")
+    of_customer = others.filter(customer_id=ticket.customer_id)
+    return RelatedTickets(
+        customer_open=list(of_customer.filter(_OPEN)[:limit]),
+        customer_recent_closed=list(of_customer.exclude(_OPEN)[:limit]),
+        requester=list(others.filter(requester_id=ticket.requester_id)[:limit]),
+    )

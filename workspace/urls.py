@@ -1,7 +1,7 @@
 from django.urls import path
 
 import tickets.converters  # noqa: F401  (registers <ticket_number:…>)
-from workspace import views
+from workspace import bulk, live_views, views
 
 app_name = "workspace"
 
@@ -10,7 +10,14 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("tickets/new/", views.phone_intake_search, name="phone_intake_search"),
     path("tickets/new/<int:customer_id>/", views.phone_intake, name="phone_intake"),
+    path("presence/", live_views.queue_presence, name="queue_presence"),
+    path("bulk/", bulk.queue_bulk, name="queue_bulk"),
     path("tickets/<ticket_number:number>/", views.ticket_detail, name="ticket"),
+    path(
+        "tickets/<ticket_number:number>/presence/",
+        live_views.ticket_presence,
+        name="ticket_presence",
+    ),
     path(
         "tickets/<ticket_number:number>/attachments/<int:attachment_id>/",
         views.attachment_download,

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,15 +24,17 @@ from accounts import permissions
 from contracts.models import Customer
 from helpdesk.exceptions import DomainError
 from microsoft.service_requests import escalation_topics, ticket_escalate
+from replies import selectors as reply_selectors
 from tickets import services as ticket_services
 from tickets.clocks import first_response_state
 from tickets.downloads import attachment_response
 from tickets.models import Attachment, Channel, Message, Status, Ticket
 from tickets.targets import target_states
 from tickets.workflow import allowed_targets
-from workspace import selectors, services, terms
+from workspace import collision, selectors, services, terms
 from workspace.forms import (
     AssignForm,
+    BulkForm,
     CustomerSearchForm,
     MicrosoftForm,
     NoteForm,
@@ -69,10 +72,11 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     queue = request.GET.get("queue", selectors.DEFAULT_QUEUE)
     if queue not in selectors.QUEUE_LABELS:
         queue = selectors.DEFAULT_QUEUE
+    agents = list(selectors.filter_agents_for(user=request.user))
     form = QueueFilterForm(
         request.GET or None,
         resellers=selectors.filter_resellers_for(user=request.user),
-        agents=list(selectors.filter_agents_for(user=request.user)),
+        agents=agents,
     )
     data: dict = {}
     if form.is_bound:
@@ -93,7 +97,21 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         sla_state=data.get("sla_state") or "",
     )
     queryset = selectors.tickets_in_queue(user=request.user, queue=queue, filters=filters, now=now)
-    page = selectors.queue_page(queryset=queryset, page_number=request.GET.get("page"), now=now)
+    page = selectors.queue_page(
+        queryset=queryset,
+        page_number=request.GET.get("page"),
+        now=now,
+        search=bool(filters.search.strip()),
+    )
+    hits = (
+        selectors.queue_search_hits(
+            user=request.user, tickets=list(page.object_list), search=filters.search
+        )
+        if filters.search.strip()
+        else {}
+    )
+    for ticket in page.object_list:
+        ticket.search_hit = hits.get(ticket.pk)
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     query_without_queue = query_without_page.copy()
@@ -110,6 +128,10 @@ def queue_list(request: HttpRequest) -> HttpResponse:
             "query_without_page": query_without_page.urlencode(),
             "query_without_queue": query_without_queue.urlencode(),
             "now": now,
+            # The supervisors' bulk bar (workspace.bulk).
+            "bulk_form": BulkForm(agents=agents)
+            if permissions.may_supervise(request.user)
+            else None,
         },
     )
 
@@ -117,11 +139,11 @@ def queue_list(request: HttpRequest) -> HttpResponse:
 # --- the ticket page ----------------------------------------------------------------------------
 
 
-def _ticket_forms(request: HttpRequest, ticket: Ticket) -> dict[str, forms.Form]:
+def _ticket_forms(request: HttpRequest, ticket: Ticket, version: int) -> dict[str, forms.Form]:
     """One form per action, each with its own prefix so that ids stay unique on the page."""
     agents = selectors.agents_all() if permissions.may_assign_others(request.user) else []
     return {
-        "reply": ReplyForm(prefix="reply"),
+        "reply": ReplyForm(prefix="reply", initial={"seen_version": version}),
         "note": NoteForm(prefix="note"),
         "phone": PhoneCallForm(prefix="phone", initial={"direction": Message.Direction.OUTBOUND}),
         "severity": SeverityForm(prefix="severity", initial={"severity": ticket.severity}),
@@ -144,15 +166,23 @@ def _render_ticket(
     *,
     bound: tuple[str, forms.Form] | None = None,
     status: int = 200,
+    stale: list | None = None,
 ) -> HttpResponse:
     now = timezone.now()
-    ticket_forms = _ticket_forms(request, ticket)
+    events = selectors.ticket_events(ticket=ticket)
+    version = collision.ticket_version(events=events)
+    ticket_forms = _ticket_forms(request, ticket, version)
     if bound is not None:
         ticket_forms[bound[0]] = bound[1]
     requester = ticket.requester
     revealed = selectors.contact_revealed(user=request.user, contact=requester, now=now)
     targets = allowed_targets(ticket.status)
+    scope = terms.product_scope(ticket.subscription.product)
     context = {
+        "reply_templates": reply_selectors.templates_rendered(
+            user=request.user, ticket=ticket, out_of_scope=scope.out_of_scope
+        ),
+        "can_edit_templates": permissions.may_supervise(request.user),
         "ticket": ticket,
         "now": now,
         "sla": first_response_state(ticket=ticket, now=now),
@@ -161,10 +191,17 @@ def _render_ticket(
             (target, clock, state)
             for target, (clock, state) in target_states(ticket=ticket, now=now).items()
         ],
-        "scope": terms.product_scope(ticket.subscription.product),
+        "scope": scope,
         "severity_definitions": terms.SEVERITY_DEFINITIONS,
         "thread": selectors.ticket_thread(ticket=ticket),
-        "events": selectors.ticket_events(ticket=ticket),
+        "events": events,
+        "version": version,
+        "stale_changes": stale or [],
+        "stale_messages": collision.messages_since(events=stale) if stale else [],
+        "takeover_from": ticket.assignee
+        if ticket.assignee_id and ticket.assignee_id != request.user.pk
+        else None,
+        "related": selectors.tickets_related(user=request.user, ticket=ticket),
         "history": selectors.ticket_history(ticket=ticket),
         "forms": ticket_forms,
         "open_form": bound[0] if bound else "",
@@ -255,7 +292,10 @@ def _assign(request, ticket, form) -> str:
 
 
 def _take(request, ticket, form) -> str:
+    previous = ticket.assignee
     ticket_services.ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
+    if previous is not None and previous.pk != request.user.pk:
+        collision.takeover_notify(ticket=ticket, previous=previous, actor=request.user)
     return _("自分の担当にしました。")
 
 
@@ -311,6 +351,36 @@ def _reveal(request, ticket, form) -> str:
     return _("連絡先を表示しました。この操作は記録されています。")
 
 
+def _reply_check_fresh(ticket: Ticket, form: forms.Form) -> None:
+    """Not sent when the ticket changed after the page was loaded (二重対応防止): the ticket
+    row is locked first, so two agents' replies are judged one after the other."""
+    seen = form.cleaned_data.get("seen_version")
+    if seen is None:
+        return
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    changes = list(collision.changes_since(ticket=locked, version=seen))
+    if changes:
+        raise collision.StaleReply(changes)
+
+
+def _render_stale_reply(request: HttpRequest, ticket: Ticket, changes: list) -> HttpResponse:
+    """The page as it is now, the reply still in its box with the current version, and what
+    changed: sending again confirms, leaving discards."""
+    ticket.refresh_from_db()
+    data = request.POST.copy()
+    data["reply-seen_version"] = str(collision.ticket_version_current(ticket=ticket))
+    form = ReplyForm(data, prefix="reply")
+    form.is_valid()
+    messages.warning(
+        request,
+        _(
+            "このチケットは、ページを開いた後に更新されました。回答はまだ送信されていません。"
+            "変更内容を確認してから、もう一度送信するか破棄してください。"
+        ),
+    )
+    return _render_ticket(request, ticket, bound=("reply", form), status=409, stale=changes)
+
+
 class _NoFields(forms.Form):
     pass
 
@@ -351,7 +421,12 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
     if not form.is_valid():
         return _render_ticket(request, ticket, bound=(action, form), status=400)
     try:
-        message = handler(request, ticket, form)
+        with transaction.atomic():
+            if action == "reply":
+                _reply_check_fresh(ticket, form)
+            message = handler(request, ticket, form)
+    except collision.StaleReply as stale:
+        return _render_stale_reply(request, ticket, stale.changes)
     except DomainError as error:
         domain_error_to_form(form, error)
         messages.error(request, error.message)

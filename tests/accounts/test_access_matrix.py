@@ -62,6 +62,7 @@ DISTRIBUTOR_DESK = row(LOGIN, 403, 200, 403, 200, 200)
 LOGGED_IN = row(LOGIN, 200, 200, 200, 200, 200)
 API_ALL = row(401, 200, 200, 200, 200, 200)
 API_OWN = row(401, 200, 200, 404, 200, 200)  # reseller A's object; the subcontractor's not
+TBD = everyone(0)
 
 
 @dataclass
@@ -180,6 +181,25 @@ PAGES: dict[str, Page] = {
     "workspace:ticket_action": Page(
         lambda w: f"/tickets/{w.ticket.number}/take/", row(LOGIN, 403, 302, 404, 302, 302), "post"
     ),
+    "workspace:queue_presence": Page(lambda w: f"/presence/?numbers={w.ticket.number}", TBD),
+    "workspace:queue_bulk": Page(lambda w: "/bulk/", TBD, "post"),
+    "workspace:ticket_presence": Page(lambda w: f"/tickets/{w.ticket.number}/presence/", TBD),
+    "replies:list": Page(lambda w: "/reply-templates/", TBD),
+    "replies:new": Page(lambda w: "/reply-templates/new/", TBD),
+    "replies:edit": Page(lambda w: f"/reply-templates/{MISSING}/", TBD),
+    "knowledge:list": Page(lambda w: "/knowledge/", TBD),
+    "knowledge:create": Page(lambda w: "/knowledge/new/", TBD),
+    "knowledge:detail": Page(lambda w: f"/knowledge/{MISSING}/", TBD),
+    "knowledge:edit": Page(lambda w: f"/knowledge/{MISSING}/edit/", TBD),
+    "knowledge:from_ticket": Page(
+        lambda w: f"/knowledge/from-ticket/{w.ticket.number}/", TBD, "post"
+    ),
+    "reports:page": Page(lambda w: "/reports/", TBD),
+    "surveys:answer": Page(lambda w: "/surveys/not-a-signature/", TBD),
+    "surveys:opt_out": Page(lambda w: "/surveys/opt-out/not-a-signature/", TBD),
+    "v1:knowledge-article-list": Page(lambda w: "/api/v1/knowledge/articles/", TBD),
+    "v1:knowledge-article-detail": Page(lambda w: f"/api/v1/knowledge/articles/{MISSING}/", TBD),
+    "v1:reports-sla": Page(lambda w: "/api/v1/reports/sla/?month=2026-11", TBD),
     # The admin's own pages (each model's pages are generated below).
     "admin:index": Page(lambda w: "/admin/", row(LOGIN, LOGIN, LOGIN, LOGIN, 200, 200)),
     # A desk login that is not staff is offered the admin's login form again.
@@ -290,6 +310,12 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "microsoft.partnercentersubscription": AdminModel(add=False),
     "microsoft.servicerequest": AdminModel(add=False),
     "microsoft.supporttopic": AdminModel(add=False),
+    "knowledge.article": AdminModel(supervisor="view"),
+    "surveys.survey": AdminModel(supervisor="view", add=False),
+    "surveys.surveyoptout": AdminModel(supervisor="view"),
+    "surveys.resellersurveysetting": AdminModel(supervisor="view"),
+    "reports.resellerreportsetting": AdminModel(supervisor="view"),
+    "replies.replytemplate": AdminModel(supervisor="view"),
 }
 NOT_STAFF = ("anon", "reseller", "agent", "subcontractor")
 

@@ -149,8 +149,17 @@ def test_refuse_as_out_of_scope_sends_the_requester_a_message(page, screenshot, 
     page.get_by_label("依頼者へのメッセージ").fill(
         "Excel の操作方法はサポート範囲外のため、お受けできません（第3条3.5）。"
     )
+    # Refusing mails the customer: the page asks first
+    questions: list[str] = []
+
+    def answer(dialog) -> None:
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer)
     page.get_by_role("button", name="お断りする").click()
     page.wait_for_selector(".message-success")
+    assert "お断りのメールが送信されます" in questions[0]
     assert page.locator("#ticket-status").inner_text() == "お断り"
     assert "サポート範囲外" in page.locator("article.message-reply").inner_text()
     running.refresh_from_db()

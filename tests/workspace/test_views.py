@@ -306,6 +306,17 @@ def test_history_shows_who_changed_what(agent_client, agent, ticket):
     assert "影響拡大" in html
 
 
+def test_history_names_people_and_organisations_not_ids(
+    agent_client, agent, ticket, subcontractor_org
+):
+    from tickets.services import ticket_assign
+
+    ticket_assign(ticket=ticket, assignee=agent, actor=agent, organisation=subcontractor_org)
+    html = _html(agent_client.get(_url(ticket)))
+    assert f"担当エージェント: — → {agent.username}" in html
+    assert "担当組織: — → 再委託先A" in html
+
+
 # --- personal data (Art. 14) -------------------------------------------------------------------
 
 
@@ -532,3 +543,23 @@ def test_a_wrong_filter_value_shows_its_error_and_keeps_the_other_filters(client
     assert response.context["form"].errors.keys() == {"channel"}
     assert [ticket.pk for ticket in response.context["page"].object_list] == [critical.pk]
     assert 'role="alert"' in response.content.decode()
+
+
+def test_phone_intake_has_no_default_severity(agent_client, customer_a, admin_contact_a):
+    # Given the intake form is opened, no severity is chosen for the agent
+    SubscriptionFactory(customer=customer_a)
+    html = _html(agent_client.get(reverse("workspace:phone_intake", args=[customer_a.pk])))
+    assert '<option value="" selected>' in html
+    # When submitted without one, nothing is opened and the field says why
+    response = _intake(
+        agent_client,
+        customer_a,
+        requester=admin_contact_a.pk,
+        subscription=SubscriptionFactory(customer=customer_a).pk,
+        category="cloud_outage",
+        subject="メールが届かない",
+        description="全社でメールが届きません。",
+    )
+    assert response.status_code == 400
+    assert "severity" in response.context["form"].errors
+    assert not Ticket.objects.exists()

@@ -1,0 +1,197 @@
+"""Reads of search: which tickets match what an agent typed, and where (the hit in context).
+
+One search box takes a ticket number or its fragment (`000003` or `3`), a Microsoft case
+number, a tenant ID, the requester's email address or phone number, and words in Japanese
+or English found in the number, subject, description, case number and every message body
+(internal notes only for desk users). Scoping stays with the caller: it passes the
+queryset of tickets the user may see (`tickets.selectors.tickets_visible_to`).
+
+On PostgreSQL the words are matched in the GIN-indexed bigram documents
+(`search.models.TicketSearchDocument`); elsewhere as substrings of the text itself."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import uuid
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Replace
+
+from contracts.models import Contact
+from search import bigrams
+from search.models import TicketSearchDocument
+from tickets.models import Message, TicketSequence
+
+_DIGITS = re.compile(r"^\d{1,6}$")
+_PHONE = re.compile(r"^\+?[\d\-\s()]{6,}$")
+_PHONE_SEPARATORS = ("-", " ", "(", ")", "+")
+SNIPPET_CHARS = 40
+
+
+def phone_digits(phone: str) -> str:
+    return re.sub(r"\D", "", phone)
+
+
+def _digits_only(expression):
+    """The phone number column without separators, in SQL that SQLite speaks too."""
+    for separator in _PHONE_SEPARATORS:
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
+
+
+def _contacts_by_phone(digits: str) -> QuerySet:
+    return Contact.objects.alias(digits=_digits_only("phone")).filter(digits=digits).values("pk")
+
+
+def _ticket_numbers_ending(digits: str) -> list[str]:
+    """`3` and `000003` name CS-<year>-000003 of every year numbers were issued in: exact
+    numbers, so the unique index answers."""
+
+    sequence = int(digits)
+    return [
+        f"CS-{year}-{sequence:06d}"
+        for year in TicketSequence.objects.values_list("year", flat=True)
+    ]
+
+
+def _fulltext_ids_postgresql(literal: str, *, include_internal: bool) -> QuerySet:
+    sql = "public_terms @@ CAST(%s AS tsquery)"
+    params = [literal]
+    if include_internal:
+        # Two GIN indexes, one bitmap OR.
+        sql = f"({sql} OR internal_terms @@ CAST(%s AS tsquery))"
+        params.append(literal)
+    return TicketSearchDocument.objects.filter(
+        RawSQL(sql, params, output_field=BooleanField())
+    ).values("ticket_id")
+
+
+def _fulltext_q_fallback(search: str, *, include_internal: bool) -> Q:
+    """Every word somewhere in the ticket's text: slower, correct."""
+
+    condition = Q()
+    for word in bigrams.query_words(search):
+        messages = Message.objects.filter(ticket_id=OuterRef("pk"), body__icontains=word)
+        if not include_internal:
+            messages = messages.exclude(kind=Message.Kind.INTERNAL_NOTE)
+        condition &= (
+            Q(number__icontains=word)
+            | Q(subject__icontains=word)
+            | Q(description__icontains=word)
+            | Q(microsoft_case_number__icontains=word)
+            | Q(Exists(messages))
+        )
+    return condition
+
+
+def tickets_matching(
+    *, queryset: QuerySet, search: str, include_internal: bool, contact_data: bool
+) -> QuerySet:
+    """`queryset` narrowed to the tickets `search` finds.
+
+    `contact_data`: whether the user may search by the requester's email and phone (only an
+    exact address or number matches, never a fragment, so a masked value cannot be guessed
+    piece by piece)."""
+    search = search.strip()
+    if not search:
+        return queryset
+    model = queryset.model
+    exact: list[Q] = []
+    if _DIGITS.match(search):
+        exact.append(Q(number__in=_ticket_numbers_ending(search)))
+    with contextlib.suppress(ValueError):
+        exact.append(Q(customer__tenant_id=uuid.UUID(search)))
+    if contact_data and "@" in search:
+        exact.append(Q(requester__email__iexact=search))
+    if contact_data and _PHONE.match(search) and len(phone_digits(search)) >= 6:
+        exact.append(Q(requester__in=_contacts_by_phone(phone_digits(search))))
+    # An identifier that names tickets exactly wins over words: `123` is ticket 123, not
+    # every text with 123 in it. Each is a condition on the ticket row itself, which its
+    # index answers (never a UNION of subqueries, which PostgreSQL may evaluate per row).
+    for condition in exact:
+        if model.objects.filter(condition).exists():
+            return queryset.filter(condition)
+    if connection.vendor == "postgresql":
+        # A short number is a ticket's sequence, or that number written in a text: the
+        # whole number only (as a prefix, `3` would be every text with 30, 365, …).
+        literal = bigrams.query_literal(search, prefix=not _DIGITS.match(search))
+        if literal is None:
+            return queryset.none()
+        return queryset.filter(
+            pk__in=_fulltext_ids_postgresql(literal, include_internal=include_internal)
+        )
+    return queryset.filter(_fulltext_q_fallback(search, include_internal=include_internal))
+
+
+# --- the hit in context ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Where a ticket matched: the field's label and a few words around the match (the
+    requester's address or number is named, never shown: it stays masked)."""
+
+    where: str
+    before: str = ""
+    match: str = ""
+    after: str = ""
+
+
+def _snippet(text: str, words: list[str]) -> tuple[str, str, str] | None:
+    normalised = bigrams.normalise(text)
+    # Shown as written when normalising kept the length (the usual case), so offsets agree.
+    shown = text if len(text) == len(normalised) else normalised
+    for word in words:
+        start = normalised.find(word)
+        if start >= 0:
+            end = start + len(word)
+            before = shown[max(0, start - SNIPPET_CHARS) : start]
+            after = shown[end : end + SNIPPET_CHARS]
+            return (
+                ("…" if start > SNIPPET_CHARS else "") + before,
+                shown[start:end],
+                after + ("…" if end + SNIPPET_CHARS < len(shown) else ""),
+            )
+    return None
+
+
+def search_hits(*, tickets: list, search: str, include_internal: bool, labels: dict) -> dict:
+    """ticket id → Hit for a page of `tickets` (two queries at most: the page's messages).
+    `labels`: the translated names of the places (subject, description, reply, …)."""
+
+    words = [word for word in bigrams.query_words(search) if word]
+    if not words or not tickets:
+        return {}
+    hits: dict[int, Hit] = {}
+    pending: list[int] = []
+    for ticket in tickets:
+        for where, text in (
+            ("number", ticket.number),
+            ("subject", ticket.subject),
+            ("description", ticket.description),
+            ("microsoft_case_number", ticket.microsoft_case_number),
+        ):
+            found = _snippet(text or "", words)
+            if found:
+                hits[ticket.pk] = Hit(str(labels[where]), *found)
+                break
+        else:
+            pending.append(ticket.pk)
+    if pending:
+        messages = Message.objects.filter(ticket_id__in=pending).order_by("created_at", "id")
+        if not include_internal:
+            messages = messages.exclude(kind=Message.Kind.INTERNAL_NOTE)
+        for ticket_id, kind, body in messages.values_list("ticket_id", "kind", "body").iterator():
+            if ticket_id in hits:
+                continue
+            found = _snippet(body, words)
+            if found:
+                hits[ticket_id] = Hit(str(labels.get(kind, kind)), *found)
+    for ticket in tickets:
+        if ticket.pk not in hits:
+            hits[ticket.pk] = Hit(str(labels["other"]))
+    return hits

@@ -1,0 +1,159 @@
+// The workspace's live parts, without inline scripts (CSP): confirmations, Ctrl+Enter,
+// the ticket's own address after a failed action, and presence (二重対応防止) by polling.
+(function () {
+  "use strict";
+  var INTERVAL = 4000;
+  var TYPING_MS = 6000;
+
+  function csrfToken() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  // A form with data-confirm asks first (resolve, close, refuse, taking over).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  }, true);
+
+  // Ctrl+Enter (⌘+Enter) in a text box sends its form.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) &&
+        target.tagName === "TEXTAREA" && target.form) {
+      event.preventDefault();
+      if (target.form.requestSubmit) { target.form.requestSubmit(); } else { target.form.submit(); }
+    }
+  });
+
+  // A failed action is shown at the ticket's own address, so a reload does not re-post.
+  var canonical = document.body.getAttribute("data-canonical-url");
+  if (canonical && window.location.pathname !== canonical) {
+    window.history.replaceState(null, "", canonical);
+  }
+
+  function personText(person, labels) {
+    return person.user + " " + (person.typing ? labels.typing : labels.viewing);
+  }
+
+  // The ticket page: report, and show who else is here.
+  var box = document.getElementById("presence");
+  if (box) {
+    var labels = {
+      viewing: box.getAttribute("data-label-viewing"),
+      typing: box.getAttribute("data-label-typing"),
+      changed: box.getAttribute("data-label-changed")
+    };
+    var version = parseInt(box.getAttribute("data-version") || "0", 10);
+    var typingUntil = 0;
+    var reportedTyping = false;
+    var render = function (data) {
+      if (!data) { return; }
+      box.textContent = "";
+      data.others.forEach(function (person) {
+        var item = document.createElement("span");
+        item.className = "presence-person" + (person.typing ? " typing" : "");
+        item.setAttribute("data-user", person.user);
+        item.textContent = personText(person, labels);
+        box.appendChild(item);
+      });
+      if (data.version > version) {
+        var banner = document.createElement("p");
+        banner.className = "presence-changed";
+        banner.textContent = labels.changed;
+        box.appendChild(banner);
+      }
+    };
+    var report = function () {
+      var body = new URLSearchParams();
+      reportedTyping = Date.now() < typingUntil;
+      body.set("typing", reportedTyping ? "1" : "0");
+      fetch(box.getAttribute("data-url"), {
+        method: "POST", body: body, credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken() }
+      }).then(function (response) { return response.ok ? response.json() : null; })
+        .then(render).catch(function () { /* the next report tries again */ });
+    };
+    var reply = document.getElementById("id_reply-body");
+    if (reply) {
+      reply.addEventListener("input", function () {
+        typingUntil = Date.now() + TYPING_MS;
+        if (!reportedTyping) { report(); }
+      });
+    }
+    report();
+    window.setInterval(report, INTERVAL);
+    window.addEventListener("pagehide", function () {
+      var body = new URLSearchParams();
+      body.set("leave", "1");
+      body.set("csrfmiddlewaretoken", csrfToken());
+      navigator.sendBeacon(box.getAttribute("data-url"), body);
+    });
+  }
+
+  // A queue page: who has each row's ticket open.
+  var table = document.querySelector("table.tickets[data-presence-url]");
+  if (table) {
+    var queueLabels = {
+      viewing: table.getAttribute("data-label-viewing"),
+      typing: table.getAttribute("data-label-typing")
+    };
+    var slots = table.querySelectorAll("[data-presence-for]");
+    var numbers = Array.prototype.map.call(slots, function (slot) {
+      return slot.getAttribute("data-presence-for");
+    });
+    var poll = function () {
+      var url = table.getAttribute("data-presence-url") + "?numbers=" +
+        encodeURIComponent(numbers.join(","));
+      fetch(url, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          slots.forEach(function (slot) {
+            var people = data.tickets[slot.getAttribute("data-presence-for")] || [];
+            slot.textContent = people.map(function (p) { return personText(p, queueLabels); })
+              .join(", ");
+            slot.classList.toggle("typing", people.some(function (p) { return p.typing; }));
+          });
+        }).catch(function () { /* the next poll tries again */ });
+    };
+    if (numbers.length) {
+      poll();
+      window.setInterval(poll, INTERVAL);
+    }
+  }
+})();
+
+// Reply templates (定型文): choosing one puts its text in the reply box (at the cursor, or in
+// place of an empty box) and, for a request for logs, ticks お客様回答待ち. Alt+T goes to it.
+(function () {
+  "use strict";
+  var picker = document.getElementById("reply-template");
+  if (!picker) { return; }
+  var target = document.getElementById(picker.getAttribute("data-target"));
+  var flag = document.getElementById(picker.getAttribute("data-flag"));
+  picker.addEventListener("change", function () {
+    var option = picker.options[picker.selectedIndex];
+    var text = option && option.getAttribute("data-body");
+    if (!text || !target) { return; }
+    if (!target.value.trim()) {
+      target.value = text;
+    } else {
+      var start = target.selectionStart, end = target.selectionEnd;
+      target.value = target.value.slice(0, start) + text + target.value.slice(end);
+    }
+    if (flag && option.getAttribute("data-requests-information") === "1") { flag.checked = true; }
+    picker.selectedIndex = 0;
+    target.focus();
+    target.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey && (event.key === "t" || event.key === "T" || event.code === "KeyT")) {
+      event.preventDefault();
+      picker.focus();
+    }
+  });
+})();

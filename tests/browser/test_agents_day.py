@@ -1,0 +1,102 @@
+"""Two agents on one ticket (二重対応防止), search and the reply box, in real Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.core.cache import cache
+
+from tests.browser.conftest import log_in
+from tests.factories import ContactFactory, SubscriptionFactory, TicketFactory
+from tickets.models import Message, Ticket
+from tickets.services import message_add, ticket_close
+
+pytestmark = pytest.mark.django_db(transaction=True)
+expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
+
+
+@pytest.fixture
+def ticket(customer_a) -> Ticket:
+    cache.clear()
+    return TicketFactory(
+        customer=customer_a,
+        subscription=SubscriptionFactory(customer=customer_a),
+        requester=ContactFactory(customer=customer_a),
+        severity="high",
+        subject="Exchange Online で障害が発生している",
+    )
+
+
+@pytest.fixture
+def second_page(browser, live_server) -> Iterator:
+    context = browser.new_context(
+        base_url=live_server.url, locale="ja-JP", viewport={"width": 1440, "height": 1000}
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_two_agents_see_each_other_and_a_stale_reply_is_held(
+    page, second_page, screenshot, agent, supervisor, ticket
+):
+    # Given two agents with the same ticket open
+    log_in(page, agent.username)
+    page.goto(f"/tickets/{ticket.number}/")
+    log_in(second_page, supervisor.username)
+    second_page.goto(f"/tickets/{ticket.number}/")
+
+    # Then each sees the other within a few seconds, and who is typing
+    expect(page.locator(f'#presence [data-user="{supervisor.username}"]')).to_contain_text("閲覧中")
+    second_page.get_by_label("回答", exact=True).fill("確認します")
+    expect(page.locator(f'#presence [data-user="{supervisor.username}"]')).to_contain_text(
+        "回答を入力中"
+    )
+    # And the queue shows it on the row
+    page.goto("/?queue=open")
+    expect(page.locator(f'[data-presence-for="{ticket.number}"]')).to_contain_text(
+        supervisor.username
+    )
+    page.goto(f"/tickets/{ticket.number}/")
+
+    # When the supervisor sends first (Ctrl+Enter) and the agent then sends from the old page
+    page.get_by_label("回答", exact=True).fill("私からの回答です。")
+    second_page.get_by_label("回答", exact=True).press("Control+Enter")
+    second_page.wait_for_selector(".message-success")
+    expect(page.locator("#presence .presence-changed")).to_be_visible()
+    page.get_by_role("button", name="回答を送信").click()
+
+    # Then the agent's reply is not sent: the page shows what changed, the text is kept
+    expect(page.locator("#stale-reply")).to_contain_text("確認します")
+    assert page.get_by_label("回答", exact=True).input_value() == "私からの回答です。"
+    assert page.url.endswith(f"/tickets/{ticket.number}/")
+    assert ticket.messages.filter(kind=Message.Kind.REPLY).count() == 1
+    screenshot(page, "stale-reply")
+
+    # When the agent confirms, it is sent
+    page.get_by_role("button", name="確認して送信").click()
+    page.wait_for_selector(".message-success")
+    assert ticket.messages.filter(kind=Message.Kind.REPLY).count() == 2
+
+
+def test_a_closed_case_is_found_by_a_word_of_its_messages(page, screenshot, agent, ticket):
+    message_add(
+        ticket=ticket,
+        kind=Message.Kind.CUSTOMER,
+        body="エラーコード 0x8004010F が表示されます。",
+        author_contact=ticket.requester,
+    )
+    ticket_close(ticket=ticket, actor=agent)
+    log_in(page, agent.username)
+    page.get_by_label("検索").fill("障害")
+    page.get_by_role("button", name="絞り込む").click()
+    row = page.locator(f'table.tickets tr[data-number="{ticket.number}"]')
+    expect(row).to_be_visible()
+    page.get_by_label("検索").fill("0x8004010F")
+    page.get_by_role("button", name="絞り込む").click()
+    expect(row.locator(".search-hit mark")).to_have_text("0x8004010F")
+    screenshot(page, "search-hit")
+    page.goto("/?queue=all")
+    expect(row).to_be_visible()

@@ -1,0 +1,1 @@
+from tests.workspace.conftest import subcontractor_agent, subcontractor_org  # noqa: F401

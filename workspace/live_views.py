@@ -1,0 +1,59 @@
+"""JSON the workspace's static scripts poll: presence on a ticket and on a queue's rows.
+Read and written only through the ticket rules of `tickets.selectors.tickets_visible_to`."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from tickets.selectors import tickets_visible_to
+from workspace import collision, presence, selectors
+from workspace.views import workspace_required
+
+MAX_NUMBERS = 100
+
+
+def _viewers_json(viewers: list[presence.Viewer]) -> list[dict]:
+    return [{"user": viewer.username, "typing": viewer.typing} for viewer in viewers]
+
+
+@workspace_required
+@require_POST
+def ticket_presence(request: HttpRequest, number: str) -> JsonResponse:
+    """Report that the caller has the ticket open (`typing=1` while writing a reply, `leave=1`
+    when the page closes); answer with the others there and the ticket's current version."""
+    ticket = selectors.ticket_for_user(user=request.user, number=number)
+    now = timezone.now()
+    if request.POST.get("leave") == "1":
+        presence.presence_leave(ticket_id=ticket.pk, user=request.user, now=now)
+    else:
+        presence.presence_report(
+            ticket_id=ticket.pk,
+            user=request.user,
+            typing=request.POST.get("typing") == "1",
+            now=now,
+        )
+    others = presence.viewers(ticket_ids=[ticket.pk], now=now, exclude_user_id=request.user.pk)
+    return JsonResponse(
+        {
+            "others": _viewers_json(others.get(ticket.pk, [])),
+            "version": collision.ticket_version_current(ticket=ticket),
+        }
+    )
+
+
+@workspace_required
+@require_GET
+def queue_presence(request: HttpRequest) -> JsonResponse:
+    """number → who else has it open, for the rows of a queue page (`?numbers=A,B,…`)."""
+    numbers = [n for n in request.GET.get("numbers", "").split(",") if n][:MAX_NUMBERS]
+    ids = dict(
+        tickets_visible_to(request.user).filter(number__in=numbers).values_list("pk", "number")
+    )
+    others = presence.viewers(
+        ticket_ids=list(ids), now=timezone.now(), exclude_user_id=request.user.pk
+    )
+    return JsonResponse(
+        {"tickets": {ids[ticket_id]: _viewers_json(v) for ticket_id, v in others.items()}}
+    )
