@@ -180,6 +180,31 @@ PAGES: dict[str, Page] = {
     "workspace:ticket_action": Page(
         lambda w: f"/tickets/{w.ticket.number}/take/", row(LOGIN, 403, 302, 404, 302, 302), "post"
     ),
+    "knowledge:list": Page(lambda w: "/knowledge/", WORKSPACE),
+    "knowledge:create": Page(lambda w: "/knowledge/new/", DISTRIBUTOR_DESK),
+    "knowledge:detail": Page(
+        lambda w: f"/knowledge/{MISSING}/", row(LOGIN, 403, 404, 404, 404, 404)
+    ),
+    "knowledge:edit": Page(
+        lambda w: f"/knowledge/{MISSING}/edit/", row(LOGIN, 403, 404, 403, 404, 404)
+    ),
+    # Only a resolved ticket becomes an article draft; the world's ticket is open.
+    "knowledge:from_ticket": Page(
+        lambda w: f"/knowledge/from-ticket/{w.ticket.number}/",
+        row(LOGIN, 403, 403, 403, 403, 403),
+        "post",
+    ),
+    "reports:page": Page(lambda w: "/reports/", row(LOGIN, 403, 403, 403, 200, 200)),
+    # A link that is not signed by the desk: nothing to answer, nothing to opt out of.
+    "surveys:answer": Page(lambda w: "/surveys/not-a-signature/", everyone(404)),
+    # The opt-out page asks before it changes anything (mail scanners follow links): its GET
+    # answers whatever the link, its POST checks the signature.
+    "surveys:opt_out": Page(lambda w: "/surveys/opt-out/not-a-signature/", everyone(200)),
+    "v1:knowledge-article-list": Page(lambda w: "/api/v1/knowledge/articles/", API_ALL),
+    "v1:knowledge-article-detail": Page(
+        lambda w: f"/api/v1/knowledge/articles/{MISSING}/", row(401, 404, 404, 404, 404, 404)
+    ),
+    "v1:reports-sla": Page(lambda w: "/api/v1/reports/sla/?month=2026-11", API_ALL),
     # The admin's own pages (each model's pages are generated below).
     "admin:index": Page(lambda w: "/admin/", row(LOGIN, LOGIN, LOGIN, LOGIN, 200, 200)),
     # A desk login that is not staff is offered the admin's login form again.
@@ -290,6 +315,11 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "microsoft.partnercentersubscription": AdminModel(add=False),
     "microsoft.servicerequest": AdminModel(add=False),
     "microsoft.supporttopic": AdminModel(add=False),
+    "knowledge.article": AdminModel(),
+    "surveys.survey": AdminModel(add=False),
+    "surveys.surveyoptout": AdminModel(),
+    "surveys.resellersurveysetting": AdminModel(),
+    "reports.resellerreportsetting": AdminModel(),
 }
 NOT_STAFF = ("anon", "reseller", "agent", "subcontractor")
 
