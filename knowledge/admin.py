@@ -1,6 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from helpdesk.admin_history import DeskHistoryAdmin
 from knowledge.models import Article, ArticleLink
 
 
@@ -10,7 +10,7 @@ class ArticleLinkInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(SimpleHistoryAdmin):
+class ArticleAdmin(DeskHistoryAdmin):
     list_display = ("title", "status", "visibility", "review_on", "updated_at")
     list_filter = ("status", "visibility")
     search_fields = ("title", "title_en", "body")

@@ -1,10 +1,10 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from helpdesk.admin_history import DeskHistoryAdmin
 from reports.models import ResellerReportSetting
 
 
 @admin.register(ResellerReportSetting)
-class ResellerReportSettingAdmin(SimpleHistoryAdmin):
+class ResellerReportSettingAdmin(DeskHistoryAdmin):
     list_display = ("reseller", "monthly_mail", "email")
     list_filter = ("monthly_mail",)

@@ -1,11 +1,11 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from helpdesk.admin_history import DeskHistoryAdmin
 from surveys.models import ResellerSurveySetting, Survey, SurveyOptOut
 
 
 @admin.register(Survey)
-class SurveyAdmin(SimpleHistoryAdmin):
+class SurveyAdmin(DeskHistoryAdmin):
     list_display = ("ticket", "sent_at", "rating", "answered_at", "agent")
     list_filter = ("rating",)
     search_fields = ("ticket__number",)
@@ -29,12 +29,12 @@ class SurveyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SurveyOptOut)
-class SurveyOptOutAdmin(SimpleHistoryAdmin):
+class SurveyOptOutAdmin(DeskHistoryAdmin):
     list_display = ("contact", "via", "created_at")
     raw_id_fields = ("contact",)
     search_fields = ("contact__name",)
 
 
 @admin.register(ResellerSurveySetting)
-class ResellerSurveySettingAdmin(SimpleHistoryAdmin):
+class ResellerSurveySettingAdmin(DeskHistoryAdmin):
     list_display = ("reseller", "survey_api_tickets")

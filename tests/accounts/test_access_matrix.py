@@ -62,7 +62,6 @@ DISTRIBUTOR_DESK = row(LOGIN, 403, 200, 403, 200, 200)
 LOGGED_IN = row(LOGIN, 200, 200, 200, 200, 200)
 API_ALL = row(401, 200, 200, 200, 200, 200)
 API_OWN = row(401, 200, 200, 404, 200, 200)  # reseller A's object; the subcontractor's not
-TBD = everyone(0)
 
 
 @dataclass
@@ -181,25 +180,45 @@ PAGES: dict[str, Page] = {
     "workspace:ticket_action": Page(
         lambda w: f"/tickets/{w.ticket.number}/take/", row(LOGIN, 403, 302, 404, 302, 302), "post"
     ),
-    "workspace:queue_presence": Page(lambda w: f"/presence/?numbers={w.ticket.number}", TBD),
-    "workspace:queue_bulk": Page(lambda w: "/bulk/", TBD, "post"),
-    "workspace:ticket_presence": Page(lambda w: f"/tickets/{w.ticket.number}/presence/", TBD),
-    "replies:list": Page(lambda w: "/reply-templates/", TBD),
-    "replies:new": Page(lambda w: "/reply-templates/new/", TBD),
-    "replies:edit": Page(lambda w: f"/reply-templates/{MISSING}/", TBD),
-    "knowledge:list": Page(lambda w: "/knowledge/", TBD),
-    "knowledge:create": Page(lambda w: "/knowledge/new/", TBD),
-    "knowledge:detail": Page(lambda w: f"/knowledge/{MISSING}/", TBD),
-    "knowledge:edit": Page(lambda w: f"/knowledge/{MISSING}/edit/", TBD),
-    "knowledge:from_ticket": Page(
-        lambda w: f"/knowledge/from-ticket/{w.ticket.number}/", TBD, "post"
+    "workspace:queue_presence": Page(
+        lambda w: f"/presence/?numbers={w.ticket.number}", row(LOGIN, 403, 200, 200, 200, 200)
     ),
-    "reports:page": Page(lambda w: "/reports/", TBD),
-    "surveys:answer": Page(lambda w: "/surveys/not-a-signature/", TBD),
-    "surveys:opt_out": Page(lambda w: "/surveys/opt-out/not-a-signature/", TBD),
-    "v1:knowledge-article-list": Page(lambda w: "/api/v1/knowledge/articles/", TBD),
-    "v1:knowledge-article-detail": Page(lambda w: f"/api/v1/knowledge/articles/{MISSING}/", TBD),
-    "v1:reports-sla": Page(lambda w: "/api/v1/reports/sla/?month=2026-11", TBD),
+    # Bulk actions are the supervisors': a post without tickets goes back to the queue.
+    "workspace:queue_bulk": Page(lambda w: "/bulk/", row(LOGIN, 403, 403, 403, 302, 302), "post"),
+    # Presence is reported by POST (the page's script); a GET is refused.
+    "workspace:ticket_presence": Page(
+        lambda w: f"/tickets/{w.ticket.number}/presence/", row(LOGIN, 403, 405, 405, 405, 405)
+    ),
+    "replies:list": Page(lambda w: "/reply-templates/", WORKSPACE),
+    "replies:new": Page(lambda w: "/reply-templates/new/", WORKSPACE),
+    "replies:edit": Page(
+        lambda w: f"/reply-templates/{MISSING}/", row(LOGIN, 403, 404, 404, 404, 404)
+    ),
+    "knowledge:list": Page(lambda w: "/knowledge/", WORKSPACE),
+    "knowledge:create": Page(lambda w: "/knowledge/new/", DISTRIBUTOR_DESK),
+    "knowledge:detail": Page(
+        lambda w: f"/knowledge/{MISSING}/", row(LOGIN, 403, 404, 404, 404, 404)
+    ),
+    "knowledge:edit": Page(
+        lambda w: f"/knowledge/{MISSING}/edit/", row(LOGIN, 403, 404, 403, 404, 404)
+    ),
+    # Only a resolved ticket becomes an article draft; the world's ticket is open.
+    "knowledge:from_ticket": Page(
+        lambda w: f"/knowledge/from-ticket/{w.ticket.number}/",
+        row(LOGIN, 403, 403, 403, 403, 403),
+        "post",
+    ),
+    "reports:page": Page(lambda w: "/reports/", row(LOGIN, 403, 403, 403, 200, 200)),
+    # A link that is not signed by the desk: nothing to answer, nothing to opt out of.
+    "surveys:answer": Page(lambda w: "/surveys/not-a-signature/", everyone(404)),
+    # The opt-out page asks before it changes anything (mail scanners follow links): its GET
+    # answers whatever the link, its POST checks the signature.
+    "surveys:opt_out": Page(lambda w: "/surveys/opt-out/not-a-signature/", everyone(200)),
+    "v1:knowledge-article-list": Page(lambda w: "/api/v1/knowledge/articles/", API_ALL),
+    "v1:knowledge-article-detail": Page(
+        lambda w: f"/api/v1/knowledge/articles/{MISSING}/", row(401, 404, 404, 404, 404, 404)
+    ),
+    "v1:reports-sla": Page(lambda w: "/api/v1/reports/sla/?month=2026-11", API_ALL),
     # The admin's own pages (each model's pages are generated below).
     "admin:index": Page(lambda w: "/admin/", row(LOGIN, LOGIN, LOGIN, LOGIN, 200, 200)),
     # A desk login that is not staff is offered the admin's login form again.
@@ -310,12 +329,12 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "microsoft.partnercentersubscription": AdminModel(add=False),
     "microsoft.servicerequest": AdminModel(add=False),
     "microsoft.supporttopic": AdminModel(add=False),
-    "knowledge.article": AdminModel(supervisor="view"),
-    "surveys.survey": AdminModel(supervisor="view", add=False),
-    "surveys.surveyoptout": AdminModel(supervisor="view"),
-    "surveys.resellersurveysetting": AdminModel(supervisor="view"),
-    "reports.resellerreportsetting": AdminModel(supervisor="view"),
-    "replies.replytemplate": AdminModel(supervisor="view"),
+    "knowledge.article": AdminModel(),
+    "surveys.survey": AdminModel(add=False),
+    "surveys.surveyoptout": AdminModel(),
+    "surveys.resellersurveysetting": AdminModel(),
+    "reports.resellerreportsetting": AdminModel(),
+    "replies.replytemplate": AdminModel(),
 }
 NOT_STAFF = ("anon", "reseller", "agent", "subcontractor")
 
