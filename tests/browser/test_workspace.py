@@ -208,7 +208,7 @@ def test_switch_to_english(page, screenshot, agent, running):
     )
     assert page.get_by_role("button", name="Filter").count() == 1
     page.goto(f"/tickets/{running.number}/")
-    assert "Reply to the requester" in page.locator("#action-reply summary").inner_text()
+    assert "Reply to the requester" in page.locator("#reply-heading").inner_text()
     assert "received" in page.locator("#sla-explanation").inner_text()
     screenshot(page, "ticket-english")
 

@@ -230,7 +230,10 @@ def test_with_redis_down_tickets_and_replies_succeed_and_notifications_go_out_af
         # then all of it succeeded, quickly, and the notifications wait in the outbox
         assert "ok CS-" in started.log("outage"), started.log("outage")
         assert "breached 1" in started.log("outage")
-        assert took < 30, took
+        # "Quickly": each enqueue gives up on the dead broker after its connection retries
+        # (about 10 s for the three steps here, plus three Django start-ups on 2 cores); the
+        # bound catches a request that hangs on the broker, not a slower machine.
+        assert took < 45, took
         template.refresh_from_db()
         assert template.first_responded_at is not None
         pending = list(OutboxMessage.objects.filter(channel="email"))
