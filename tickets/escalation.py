@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import make_msgid, parseaddr
 from functools import partial
@@ -557,11 +557,16 @@ class SweepResult:
 
 
 def _sweep(
-    claim_from, order_by: str, handle, now: datetime.datetime | None, budget_seconds: float
+    claim_from,
+    order_by: str,
+    handle,
+    now: datetime.datetime | None,
+    budget_seconds: float,
+    claim: Callable[..., list] = _claim,
 ) -> SweepResult:
     """Claim and handle batches until none is left (or the time budget is spent: the next
     sweep continues). Each batch is its own transaction, so a kill loses at most one batch,
-    and that batch is rolled back whole."""
+    and that batch is rolled back whole. `claim` takes tickets (the default) or target clocks."""
     context = _Context()
     started = monotonic()
     total = batches = 0
@@ -569,13 +574,13 @@ def _sweep(
     while True:
         current = now or timezone.now()
         with transaction.atomic(), _in_site_language():
-            tickets = _claim(claim_from(now=current), order_by=order_by, limit=limit)
-            count = handle(tickets, current, context)
-        if not tickets:
+            claimed = claim(claim_from(now=current), order_by=order_by, limit=limit)
+            count = handle(claimed, current, context)
+        if not claimed:
             break
         total += count
         batches += 1
-        if len(tickets) < limit or monotonic() - started > budget_seconds:
+        if len(claimed) < limit or monotonic() - started > budget_seconds:
             break
     return SweepResult(tickets=total, batches=batches)
 
@@ -709,22 +714,8 @@ def _claim_clocks(condition, *, order_by: str, limit: int) -> list[TicketClock]:
 
 
 def _target_sweep(condition_for, order_by: str, handle, now, budget_seconds: float) -> SweepResult:
-    context = _Context()
-    started = monotonic()
-    total = batches = 0
-    limit = _batch_size()
-    while True:
-        current = now or timezone.now()
-        with transaction.atomic(), _in_site_language():
-            claimed = _claim_clocks(condition_for(now=current), order_by=order_by, limit=limit)
-            count = handle(claimed, current, context)
-        if not claimed:
-            break
-        total += count
-        batches += 1
-        if len(claimed) < limit or monotonic() - started > budget_seconds:
-            break
-    return SweepResult(tickets=total, batches=batches)
+    """The same batched sweep as the tickets', over the internal targets' clocks."""
+    return _sweep(condition_for, order_by, handle, now, budget_seconds, claim=_claim_clocks)
 
 
 def _target_breach(claimed: list[TicketClock], now: datetime.datetime, context: _Context) -> int:
