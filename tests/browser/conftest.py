@@ -7,8 +7,11 @@ DJANGO_ALLOW_ASYNC_UNSAFE (the test process only)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
@@ -50,15 +53,91 @@ def _clock() -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def page(browser, live_server) -> Iterator:
+class InFlight:
+    """Counts the requests the live server is still serving.
+
+    A page polls (presence, the live queue), so a request can still be running in the server's
+    thread when the test ends; the database flush after the test then takes its tables while
+    that request holds rows of them, and PostgreSQL reports a deadlock (seen in CI). The page
+    fixture therefore closes the browser and waits here until the server is quiet."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        with self.changed:
+            self.count += 1
+        try:
+            result = self.app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return _Closing(result, self._done)
+
+    def _done(self) -> None:
+        with self.changed:
+            self.count -= 1
+            self.changed.notify_all()
+
+    def wait_quiet(self, quiet: float = 0.05, timeout: float = 15.0) -> None:
+        """Return once no request has been running for `quiet` seconds (a request the browser
+        sent just before it closed may reach the server a moment later)."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while time.monotonic() < deadline:
+                if self.count == 0 and not self.changed.wait(quiet):
+                    if self.count == 0:
+                        return
+                elif self.count:
+                    self.changed.wait(deadline - time.monotonic())
+        raise AssertionError(f"the live server still serves {self.count} request(s)")
+
+
+class _Closing:
+    """The response's body, reporting when the server has closed it (Django's request_finished,
+    which closes the thread's database connection, runs in that close)."""
+
+    def __init__(self, result: Iterable[bytes], done: Callable[[], None]) -> None:
+        self.result = result
+        self.done = done
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.result)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.result, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.done()
+
+
+@pytest.fixture(scope="session")
+def in_flight(live_server) -> InFlight:
+    httpd = live_server.thread.httpd
+    counter = InFlight(httpd.get_app())
+    httpd.set_app(counter)
+    return counter
+
+
+def browser_page(browser, live_server, in_flight: InFlight) -> Iterator:
+    """A page in its own browser context (its own cookies: one signed-in user), closed at the
+    end of the test once the server has finished what it sent."""
     context = browser.new_context(
         base_url=live_server.url, locale="ja-JP", viewport={"width": 1440, "height": 1000}
     )
     context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
+    yield context.new_page()
     context.close()
+    in_flight.wait_quiet()
+
+
+@pytest.fixture
+def page(browser, live_server, in_flight: InFlight) -> Iterator:
+    yield from browser_page(browser, live_server, in_flight)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import cache
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import browser_page, log_in
 from tests.factories import ContactFactory, SubscriptionFactory, TicketFactory
 from tickets.models import Message, Ticket
 from tickets.services import message_add, ticket_close
@@ -29,14 +29,8 @@ def ticket(customer_a) -> Ticket:
 
 
 @pytest.fixture
-def second_page(browser, live_server) -> Iterator:
-    context = browser.new_context(
-        base_url=live_server.url, locale="ja-JP", viewport={"width": 1440, "height": 1000}
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
-    context.close()
+def second_page(browser, live_server, in_flight) -> Iterator:
+    yield from browser_page(browser, live_server, in_flight)
 
 
 def test_two_agents_see_each_other_and_a_stale_reply_is_held(
