@@ -61,6 +61,7 @@ __all__ = [
     "clock_state",
     "compute_deadline",
     "due_after_pause",
+    "due_after_paused_seconds",
     "first_response_due",
     "next_business_day_end",
     "pause_step",
@@ -69,6 +70,7 @@ __all__ = [
     "sla_margin",
     "sla_state",
     "target_due",
+    "target_retimed_step",
     "target_start_step",
 ]
 
@@ -1067,6 +1069,19 @@ def due_after_pause(
     )
 
 
+def due_after_paused_seconds(
+    due: datetime, rule: InternalRule, seconds: int, calendar: BusinessCalendar
+) -> datetime:
+    """`due` moved by the `seconds` earlier pauses did not count: wall-clock seconds for a
+    wall-clock target, opening seconds for a business one (as `due_after_pause` counted them)."""
+    _require_aware(due, "due")
+    if seconds <= 0:
+        return due.astimezone(calendar.tz)
+    if rule.target_kind is TargetKind.WALL_MINUTES:
+        return (due.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(calendar.tz)
+    return _add_business_seconds(due.astimezone(calendar.tz), seconds, calendar)
+
+
 def _add_business_seconds(start: datetime, seconds: int, calendar: BusinessCalendar) -> datetime:
     if seconds <= 0:
         return start
@@ -1125,6 +1140,29 @@ def target_start_step(
         "target_started",
         f"{name_ja}: {_short_ja(start)} 開始 → 期限 {_short_ja(due)}",
         f"{name_en}: started {_short_en(start)} → due {_short_en(due)}",
+    )
+
+
+def target_retimed_step(
+    target: str, *, start: datetime, due: datetime | None, severity: str
+) -> Step:
+    """The explanation of an internal target re-timed by a severity change: the same start,
+    the new severity's target."""
+    name_ja, name_en = TARGET_JA.get(target, target), TARGET_EN.get(target, target)
+    severity_ja = SEVERITY_JA.get(severity, severity)
+    severity_en = severity.replace("_", "-")
+    if due is None:
+        return Step(
+            "severity_changed",
+            f"{name_ja}: 重大度を「{severity_ja}」に変更 → 目標なし",
+            f"{name_en}: severity changed to {severity_en} → no target",
+        )
+    return Step(
+        "severity_changed",
+        f"{name_ja}: 重大度を「{severity_ja}」に変更、{_short_ja(start)} 開始のまま再計算 → "
+        f"期限 {_short_ja(due)}",
+        f"{name_en}: severity changed to {severity_en}, re-timed from the start "
+        f"{_short_en(start)} → due {_short_en(due)}",
     )
 
 

@@ -140,17 +140,21 @@ def deadlines_upcoming(
 class _Context:
     """Per-sweep caches, so a batch costs the same number of queries whatever its size."""
 
-    rules: dict[str, list[EscalationRule]] | None = None
     role_members: dict[str, list] = field(default_factory=dict)
     users: dict[int, object] = field(default_factory=dict)
     calendar: object | None = None
 
-    def rules_for(self, severity: str) -> list[EscalationRule]:
-        if self.rules is None:
-            self.rules = {}
+    rules_by_target: dict[tuple[str, str], list[EscalationRule]] | None = None
+
+    def rules_for(
+        self, severity: str, target: str = EscalationRule.Target.FIRST_RESPONSE
+    ) -> list[EscalationRule]:
+        """The active levels of `target`'s own rows of the matrix, in order."""
+        if self.rules_by_target is None:
+            self.rules_by_target = {}
             for rule in EscalationRule.objects.filter(is_active=True).order_by("level"):
-                self.rules.setdefault(rule.severity, []).append(rule)
-        return self.rules.get(severity, [])
+                self.rules_by_target.setdefault((rule.target, rule.severity), []).append(rule)
+        return self.rules_by_target.get((target, severity), [])
 
     def members(self, role: str) -> list:
         if role not in self.role_members:
@@ -177,11 +181,18 @@ class _Context:
         return self.calendar
 
 
-def _fire_at(rule: EscalationRule, ticket: Ticket, context: _Context) -> datetime.datetime:
+def _fire_at(
+    rule: EscalationRule,
+    ticket: Ticket,
+    context: _Context,
+    due: datetime.datetime | None = None,
+) -> datetime.datetime:
     """When `rule` fires for `ticket`: its delay after the deadline (the contractual breach,
-    not the moment a sweep noticed it). A level that waits for business hours, on a
-    business-hours contract, waits for the next opening — except 重大, which always notifies."""
-    at = _selected(ticket.first_response_due) + datetime.timedelta(minutes=rule.delay_minutes)
+    or an internal target's `due`; not the moment a sweep noticed it). A level that waits for
+    business hours, on a business-hours contract, waits for the next opening — except 重大,
+    which always notifies."""
+    due = due if due is not None else _selected(ticket.first_response_due)
+    at = due + datetime.timedelta(minutes=rule.delay_minutes)
     if (
         rule.wait_for_business_hours
         and ticket.severity != Severity.CRITICAL
@@ -194,15 +205,25 @@ def _fire_at(rule: EscalationRule, ticket: Ticket, context: _Context) -> datetim
 
 
 def _levels_due(
-    ticket: Ticket, now: datetime.datetime, context: _Context
+    ticket: Ticket,
+    now: datetime.datetime,
+    context: _Context,
+    clock: TicketClock | None = None,
 ) -> tuple[list[EscalationRule], datetime.datetime | None]:
-    """The levels above the ticket's current one that are due at `now` (several, after an
-    outage), and when the next one is due."""
+    """The levels above the current one that are due at `now` (several, after an outage), and
+    when the next one is due: of the ticket's first response, or of an internal target's
+    `clock` (its own rows of the matrix, counted from its own due instant)."""
     fired: list[EscalationRule] = []
-    for rule in context.rules_for(ticket.severity):
-        if rule.level <= ticket.escalation_level:
+    if clock is None:
+        rules = context.rules_for(ticket.severity)
+        current, due = ticket.escalation_level, None
+    else:
+        rules = context.rules_for(ticket.severity, clock.target)
+        current, due = clock.escalation_level, _selected(clock.due)
+    for rule in rules:
+        if rule.level <= current:
             continue
-        at = _fire_at(rule, ticket, context)
+        at = _fire_at(rule, ticket, context, due)
         if at > now:
             return fired, at
         fired.append(rule)
@@ -394,10 +415,14 @@ def _escalate(
         )
 
 
-def _concrete_field(name: str) -> Field[Any, Any]:
-    model_field = Ticket._meta.get_field(name)
-    assert isinstance(model_field, Field), name  # a column of the ticket table
+def _model_field(model, name: str) -> Field[Any, Any]:
+    model_field = model._meta.get_field(name)
+    assert isinstance(model_field, Field), name  # a column of the model's table
     return model_field
+
+
+def _concrete_field(name: str) -> Field[Any, Any]:
+    return _model_field(Ticket, name)
 
 
 def _column(model_field: Field[Any, Any]) -> str:
@@ -432,18 +457,23 @@ def _save_tickets(
             )
     else:
         Ticket.objects.bulk_update(tickets, fields)
-    history = Ticket.history.model
-    tracked = ", ".join(
-        connection.ops.quote_name(_column(_concrete_field(f.name))) for f in history.tracked_fields
-    )
-    placeholders = ", ".join(["%s"] * len(tickets))
+    _history_insert(Ticket, [ticket.pk for ticket in tickets], reason, now)
+
+
+def _history_insert(model, pks: Sequence[int], reason: str, now: datetime.datetime) -> None:
+    """The history rows (django-simple-history's table) of rows a sweep wrote in bulk, with one
+    INSERT … SELECT of their new state: changed by the system (no user), for `reason`."""
+    history = model.history.model
+    quote = connection.ops.quote_name
+    tracked = ", ".join(quote(_column(_model_field(model, f.name))) for f in history.tracked_fields)
+    placeholders = ", ".join(["%s"] * len(pks))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {history._meta.db_table} ({tracked}, history_date, "
+            f"INSERT INTO {quote(history._meta.db_table)} ({tracked}, history_date, "
             "history_change_reason, history_type, history_user_id) "
-            f"SELECT {tracked}, %s, %s, '~', NULL FROM {Ticket._meta.db_table} "
+            f"SELECT {tracked}, %s, %s, '~', NULL FROM {quote(model._meta.db_table)} "
             f"WHERE id IN ({placeholders})",
-            [now, reason, *(ticket.pk for ticket in tickets)],
+            [now, reason, *pks],
         )
 
 
@@ -682,17 +712,19 @@ def ticket_deadline_check(*, ticket_id: int, now: datetime.datetime | None = Non
 
 TARGET_BREACHED_HEADLINE = _("社内目標（%(target)s）の期限を超過しました")
 TARGET_AT_RISK_HEADLINE = _("社内目標（%(target)s）の期限が近づいています")
+TARGET_ESCALATED_HEADLINE = _("社内目標（%(target)s）の期限超過: エスカレーション レベル%(level)s")
 TARGET_BODY = _(
     "件名: %(subject)s\n顧客: %(customer)s\n社内目標の期限: %(due)s (JST)\n"
     "※約款の期限ではありません"
 )
 
 
-def _target_text(clock: TicketClock, headline) -> tuple[str, str]:
+def _target_text(clock: TicketClock, headline, **params) -> tuple[str, str]:
     ticket = clock.ticket
     target = str(InternalTarget.Kind(clock.target).label)
     title = (
-        f"【{Severity(ticket.severity).label}】{ticket.number} {str(headline) % {'target': target}}"
+        f"【{Severity(ticket.severity).label}】{ticket.number} "
+        f"{str(headline) % {'target': target, **params}}"
     )
     body = str(TARGET_BODY) % {
         "subject": ticket.subject,
@@ -718,6 +750,62 @@ def _target_sweep(condition_for, order_by: str, handle, now, budget_seconds: flo
     return _sweep(condition_for, order_by, handle, now, budget_seconds, claim=_claim_clocks)
 
 
+def _target_escalate(
+    clock: TicketClock,
+    rules: Sequence[EscalationRule],
+    now: datetime.datetime,
+    context: _Context,
+    writes: _Writes,
+) -> None:
+    """The levels of `clock`'s own rows of the matrix, each once (its key names the target
+    and the due instant it judges)."""
+    ticket = clock.ticket
+    stamp = _stamp(_selected(clock.due))
+    for rule in rules:
+        role = AUDIENCE_ROLES.get(rule.audience)
+        recipients = context.members(role) if role else [context.assignee(ticket)]
+        key = f"{clock.target}:escalated:L{rule.level}:{stamp}"
+        writes.event(
+            ticket,
+            Kind.ESCALATED,
+            {
+                "target": clock.target,
+                "level": rule.level,
+                "audience": rule.audience,
+                "delay_minutes": rule.delay_minutes,
+                "recipients": [user.pk for user in recipients if user is not None],
+                "at": now.isoformat(),
+            },
+            key,
+        )
+        writes.notify(
+            recipients=recipients,
+            ticket=ticket,
+            kind=Kind.ESCALATED,
+            key=key,
+            text=partial(_target_text, clock, TARGET_ESCALATED_HEADLINE, level=rule.level),
+        )
+
+
+def _target_levels(
+    clock: TicketClock, now: datetime.datetime, context: _Context, writes: _Writes
+) -> int:
+    fired, next_at = _levels_due(clock.ticket, now, context, clock)
+    if fired:
+        clock.escalation_level = fired[-1].level
+    clock.next_escalation_at = next_at
+    _target_escalate(clock, fired, now, context, writes)
+    return len(fired)
+
+
+def _save_clocks(
+    claimed: list[TicketClock], fields: list[str], reason: str, now: datetime.datetime
+) -> None:
+    """One UPDATE for the batch and one INSERT … SELECT for its history rows."""
+    TicketClock.objects.bulk_update(claimed, fields)
+    _history_insert(TicketClock, [clock.pk for clock in claimed], reason, now)
+
+
 def _target_breach(claimed: list[TicketClock], now: datetime.datetime, context: _Context) -> int:
     if not claimed:
         return 0
@@ -727,6 +815,7 @@ def _target_breach(claimed: list[TicketClock], now: datetime.datetime, context: 
         ticket = clock.ticket
         due = _selected(clock.due)
         clock.breached_at = now
+        _target_levels(clock, now, context, writes)
         key = f"{clock.target}:breached:{_stamp(due)}"
         writes.event(
             ticket,
@@ -747,9 +836,24 @@ def _target_breach(claimed: list[TicketClock], now: datetime.datetime, context: 
             key=key,
             text=partial(_target_text, clock, TARGET_BREACHED_HEADLINE),
         )
-    TicketClock.objects.bulk_update(claimed, ["breached_at"])
+    _save_clocks(
+        claimed, ["breached_at", "escalation_level", "next_escalation_at"], "sla: breached", now
+    )
     writes.save(now)
     return len(claimed)
+
+
+def _target_escalate_due(
+    claimed: list[TicketClock], now: datetime.datetime, context: _Context
+) -> int:
+    if not claimed:
+        return 0
+    context.load_assignees([clock.ticket for clock in claimed])
+    writes = _Writes()
+    fired = sum(_target_levels(clock, now, context, writes) for clock in claimed)
+    _save_clocks(claimed, ["escalation_level", "next_escalation_at"], "sla: escalated", now)
+    writes.save(now)
+    return fired
 
 
 def _target_warn(claimed: list[TicketClock], now: datetime.datetime, context: _Context) -> int:
@@ -780,7 +884,7 @@ def _target_warn(claimed: list[TicketClock], now: datetime.datetime, context: _C
             key=key,
             text=partial(_target_text, clock, TARGET_AT_RISK_HEADLINE),
         )
-    TicketClock.objects.bulk_update(claimed, ["at_risk_notified_at"])
+    _save_clocks(claimed, ["at_risk_notified_at"], "sla: at risk", now)
     writes.save(now)
     return warned
 
@@ -801,26 +905,52 @@ def target_at_risk_warn(
     )
 
 
+def target_escalations_fire(
+    *, now: datetime.datetime | None = None, budget_seconds: float = 50.0
+) -> SweepResult:
+    """Fire every internal target's escalation level that has come due (`result.tickets`
+    counts levels)."""
+    return _target_sweep(
+        clocks.q_target_escalation_due,
+        "next_escalation_at",
+        _target_escalate_due,
+        now,
+        budget_seconds,
+    )
+
+
 def target_deadlines_upcoming(
     *, now: datetime.datetime, horizon: datetime.timedelta | None = None
 ) -> list[tuple[int, datetime.datetime]]:
-    """(clock id, due) of every internal target falling due in (now, now + horizon]."""
+    """(clock id, moment) of every internal target's breach or escalation level falling in
+    (now, now + horizon]."""
     until = now + (horizon or exact_check_horizon())
-    rows = (
-        TicketClock.objects.filter(clocks.q_target_breach_between(after=now, until=until))
-        .order_by("due")
-        .values_list("pk", "due")
-    )
-    return [(pk, _selected(due)) for pk, due in rows]
+    breaches = TicketClock.objects.filter(
+        clocks.q_target_breach_between(after=now, until=until)
+    ).values_list("pk", "due")
+    escalations = TicketClock.objects.filter(
+        clocks.q_target_escalation_between(after=now, until=until)
+    ).values_list("pk", "next_escalation_at")
+    rows = [(pk, moment) for pk, moment in [*breaches, *escalations] if moment is not None]
+    return sorted(rows, key=lambda row: row[1])
 
 
 def target_deadline_check(*, clock_id: int, now: datetime.datetime | None = None) -> bool:
-    """The exact-time check of one internal target: breach it if still to do."""
+    """The exact-time check of one internal target: breach it, or fire its levels due, if
+    still to do. True when it did either."""
     now = now or timezone.now()
+    context = _Context()
     with transaction.atomic(), _in_site_language():
         due = list(
             TicketClock.objects.filter(clocks.q_target_breach_due(now=now), pk=clock_id)
             .select_for_update(of=("self",))
             .select_related("ticket__customer")
         )
-        return _target_breach(due, now, _Context()) > 0
+        if _target_breach(due, now, context) > 0:
+            return True
+        pending = list(
+            TicketClock.objects.filter(clocks.q_target_escalation_due(now=now), pk=clock_id)
+            .select_for_update(of=("self",))
+            .select_related("ticket__customer")
+        )
+        return _target_escalate_due(pending, now, context) > 0
