@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import make_msgid, parseaddr
 from functools import partial
@@ -30,7 +30,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Field, QuerySet
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    Field,
+    ForeignKey,
+    IntegerField,
+    QuerySet,
+    TextField,
+)
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -233,6 +241,14 @@ def _levels_due(
 # --- the writes of one batch ----------------------------------------------------------------
 
 
+def _plain(model_field) -> bool:
+    """Whether the driver takes the field's Python values as they are (PostgreSQL: strings,
+    integers, ids, aware datetimes), sparing a per-value call at thousands of values."""
+    return connection.vendor == "postgresql" and isinstance(
+        model_field, CharField | TextField | IntegerField | DateTimeField | ForeignKey
+    )
+
+
 def _insert(
     model, fields: Sequence[str], rows: Sequence[tuple], *, ignore_conflicts: bool = False
 ) -> list[int]:
@@ -243,6 +259,7 @@ def _insert(
     model_fields = [model._meta.get_field(name) for name in fields]
     columns = ", ".join(quote(f.column) for f in model_fields)
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    plains = [_plain(f) for f in model_fields]
     ids: list[int] = []
     # Within SQLite's 32,766 bound variables per statement (PostgreSQL allows 65,535).
     per_statement = 30_000 // len(fields)
@@ -257,9 +274,9 @@ def _insert(
             cursor.execute(
                 sql,
                 [
-                    f.get_db_prep_value(value, connection, prepared=False)
+                    value if plain else f.get_db_prep_value(value, connection, prepared=False)
                     for row in chunk
-                    for f, value in zip(model_fields, row, strict=True)
+                    for f, plain, value in zip(model_fields, plains, row, strict=True)
                 ],
             )
             if not ignore_conflicts:
@@ -274,18 +291,34 @@ class _Writes:
     events: list[TicketEvent] = field(default_factory=list)
     notifications: list[tuple] = field(default_factory=list)
     outbox: list[tuple] = field(default_factory=list)
+    domain: str = ""
 
     def event(self, ticket: Ticket, kind: str, data: dict, dedup_key: str) -> None:
         self.events.append(TicketEvent(ticket=ticket, kind=kind, data=data, dedup_key=dedup_key))
 
-    def notify(self, *, recipients: Sequence, ticket: Ticket, kind: str, key: str, text) -> None:
+    def notify(
+        self,
+        *,
+        recipients: Sequence,
+        ticket: Ticket,
+        kind: str,
+        key: str,
+        text,
+        told: Collection[int] = (),
+    ) -> set[int]:
         """One in-app notification and one email per recipient, each keyed so that a replayed
-        batch cannot add a second. `text()` gives (title, body), built only when needed."""
-        users = list({user.pk: user for user in recipients if user is not None}.values())
+        batch cannot add a second. `text()` gives (title, body), built only when needed.
+        Recipients in `told` (alerted about this ticket a moment ago) are left out. Returns
+        the ids of those notified."""
+        users = list(
+            {
+                user.pk: user for user in recipients if user is not None and user.pk not in told
+            }.values()
+        )
         if not users:
-            return
+            return set()
         title, body = text()
-        domain = _mail_domain()
+        domain = self.domain = self.domain or _mail_domain()
         for user in users:
             self.notifications.append(
                 (user.pk, ticket.pk, str(kind), title, body, f"ticket:{ticket.pk}:{key}")
@@ -302,6 +335,7 @@ class _Writes:
                         payload,
                     )
                 )
+        return {user.pk for user in users}
 
     def save(self, now: datetime.datetime) -> None:
         # Events keep their ids (subscribers such as webhooks key on them) and must not be
@@ -367,8 +401,8 @@ def _local(moment: datetime.datetime) -> str:
 
 def _text(ticket: Ticket, headline, **params) -> tuple[str, str]:
     """Title and body of an alert (in the language `_in_site_language` activated)."""
-    title = f"【{Severity(ticket.severity).label}】{ticket.number} {str(headline) % params}"
-    body = str(ALERT_BODY) % {
+    title = f"【{_tr(Severity(ticket.severity).label)}】{ticket.number} {_tr(headline) % params}"
+    body = _tr(ALERT_BODY) % {
         "subject": ticket.subject,
         "customer": ticket.customer.name,
         "due": _local(_selected(ticket.first_response_due)),
@@ -436,28 +470,39 @@ def _save_tickets(
     """Write the batch with one UPDATE and add its history rows (the admin's history) with one
     INSERT … SELECT: no per-row statements, and no per-row ORM objects, which would cost more
     than the database does at a thousand tickets."""
-    fields = [*fields, "updated_at"]
-    if connection.vendor == "postgresql":
-        quote = connection.ops.quote_name
-        columns = [_concrete_field(name) for name in fields]
-        casts = ", ".join(["%s::bigint", *(f"%s::{f.db_type(connection)}" for f in columns)])
-        values = ", ".join([f"({casts})"] * len(tickets))
-        names = ", ".join(quote(_column(f)) for f in columns)
-        assignments = ", ".join(f"{quote(_column(f))} = v.{quote(_column(f))}" for f in columns)
-        params = [
-            value
-            for ticket in tickets
-            for value in (ticket.pk, *(getattr(ticket, f.attname) for f in columns))
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {Ticket._meta.db_table} AS t SET {assignments} "
-                f"FROM (VALUES {values}) AS v(id, {names}) WHERE t.id = v.id",
-                params,
-            )
-    else:
-        Ticket.objects.bulk_update(tickets, fields)
+    _bulk_write(Ticket, tickets, [*fields, "updated_at"])
     _history_insert(Ticket, [ticket.pk for ticket in tickets], reason, now)
+
+
+def _bulk_write(model, rows: Sequence[Any], fields: list[str]) -> None:
+    """`fields` of `rows` in one UPDATE … FROM (VALUES …) on PostgreSQL: Django's bulk_update
+    builds a CASE expression per row and field, whose compiling alone costs more than the
+    database's work at a thousand rows."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(rows, fields)
+        return
+    quote = connection.ops.quote_name
+    columns = [_model_field(model, name) for name in fields]
+    casts = ", ".join(["%s::bigint", *(f"%s::{f.db_type(connection)}" for f in columns)])
+    values = ", ".join([f"({casts})"] * len(rows))
+    names = ", ".join(quote(_column(f)) for f in columns)
+    assignments = ", ".join(f"{quote(_column(f))} = v.{quote(_column(f))}" for f in columns)
+    params = [
+        value
+        for row in rows
+        for value in (
+            row.pk,
+            *(f.get_db_prep_value(getattr(row, f.attname), connection) for f in columns),
+        )
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "
+            f"FROM (VALUES {values}) AS v(id, {names}) WHERE t.id = v.id",
+            params,
+        )
 
 
 def _history_insert(model, pks: Sequence[int], reason: str, now: datetime.datetime) -> None:
@@ -719,14 +764,29 @@ TARGET_BODY = _(
 )
 
 
+# (language, id of a constant lazy text) → the text in that language.
+_TRANSLATED: dict[tuple[str | None, int], str] = {}
+
+
+def _tr(text: Any) -> str:
+    """A constant lazy text (a label, a headline of this module) in the active language,
+    translated once per language: a batch builds a thousand alerts from a handful of them.
+    Keyed by identity, since hashing a lazy text would translate it each time."""
+    key = (translation.get_language(), id(text))
+    found = _TRANSLATED.get(key)
+    if found is None:
+        found = _TRANSLATED[key] = str(text)
+    return found
+
+
 def _target_text(clock: TicketClock, headline, **params) -> tuple[str, str]:
     ticket = clock.ticket
-    target = str(InternalTarget.Kind(clock.target).label)
+    target = _tr(InternalTarget.Kind(clock.target).label)
     title = (
-        f"【{Severity(ticket.severity).label}】{ticket.number} "
-        f"{str(headline) % {'target': target, **params}}"
+        f"【{_tr(Severity(ticket.severity).label)}】{ticket.number} "
+        f"{_tr(headline) % {'target': target, **params}}"
     )
-    body = str(TARGET_BODY) % {
+    body = _tr(TARGET_BODY) % {
         "subject": ticket.subject,
         "customer": ticket.customer.name,
         "due": _local(_selected(clock.due)),
@@ -756,6 +816,7 @@ def _target_escalate(
     now: datetime.datetime,
     context: _Context,
     writes: _Writes,
+    told: Collection[int] = (),
 ) -> None:
     """The levels of `clock`'s own rows of the matrix, each once (its key names the target
     and the due instant it judges)."""
@@ -784,17 +845,22 @@ def _target_escalate(
             kind=Kind.ESCALATED,
             key=key,
             text=partial(_target_text, clock, TARGET_ESCALATED_HEADLINE, level=rule.level),
+            told=told,
         )
 
 
 def _target_levels(
-    clock: TicketClock, now: datetime.datetime, context: _Context, writes: _Writes
+    clock: TicketClock,
+    now: datetime.datetime,
+    context: _Context,
+    writes: _Writes,
+    told: Collection[int] = (),
 ) -> int:
     fired, next_at = _levels_due(clock.ticket, now, context, clock)
     if fired:
         clock.escalation_level = fired[-1].level
     clock.next_escalation_at = next_at
-    _target_escalate(clock, fired, now, context, writes)
+    _target_escalate(clock, fired, now, context, writes, told)
     return len(fired)
 
 
@@ -802,7 +868,7 @@ def _save_clocks(
     claimed: list[TicketClock], fields: list[str], reason: str, now: datetime.datetime
 ) -> None:
     """One UPDATE for the batch and one INSERT … SELECT for its history rows."""
-    TicketClock.objects.bulk_update(claimed, fields)
+    _bulk_write(TicketClock, claimed, fields)
     _history_insert(TicketClock, [clock.pk for clock in claimed], reason, now)
 
 
@@ -815,7 +881,6 @@ def _target_breach(claimed: list[TicketClock], now: datetime.datetime, context: 
         ticket = clock.ticket
         due = _selected(clock.due)
         clock.breached_at = now
-        _target_levels(clock, now, context, writes)
         key = f"{clock.target}:breached:{_stamp(due)}"
         writes.event(
             ticket,
@@ -829,13 +894,16 @@ def _target_breach(claimed: list[TicketClock], now: datetime.datetime, context: 
             key,
         )
         assignee = context.assignee(ticket)
-        writes.notify(
+        told = writes.notify(
             recipients=[assignee] if assignee else context.members(Role.SUPERVISOR),
             ticket=ticket,
             kind=Kind.SLA_BREACHED,
             key=key,
             text=partial(_target_text, clock, TARGET_BREACHED_HEADLINE),
         )
+        # The levels due at the breach: recorded each, but whoever the breach alert just
+        # reached (the supervisors of an unassigned ticket) is not alerted twice.
+        _target_levels(clock, now, context, writes, told=told)
     _save_clocks(
         claimed, ["breached_at", "escalation_level", "next_escalation_at"], "sla: breached", now
     )

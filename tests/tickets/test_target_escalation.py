@@ -78,6 +78,8 @@ def test_a_next_reply_breach_fires_its_own_levels_each_exactly_once(agent, super
     assert clock.escalation_level == 1
     assert clock.next_escalation_at == jst(2026, 6, 15, 15)
     assert _escalations(ticket) == [("next_reply", 1)]
+    # the supervisors of the unassigned ticket: told once by the breach, not again by level 1
+    assert Notification.objects.filter(recipient=supervisor, ticket=ticket).count() == 1
 
     # level 2 (managers) two hours after the due instant, once
     assert escalation.target_escalations_fire(now=jst(2026, 6, 15, 15, 0, 1)).tickets == 1
