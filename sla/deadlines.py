@@ -61,7 +61,6 @@ __all__ = [
     "clock_state",
     "compute_deadline",
     "due_after_pause",
-    "due_after_paused_seconds",
     "first_response_due",
     "next_business_day_end",
     "pause_step",
@@ -1067,19 +1066,6 @@ def due_after_pause(
         due_before=due.astimezone(calendar.tz),
         due_after=moved,
     )
-
-
-def due_after_paused_seconds(
-    due: datetime, rule: InternalRule, seconds: int, calendar: BusinessCalendar
-) -> datetime:
-    """`due` moved by the `seconds` earlier pauses did not count: wall-clock seconds for a
-    wall-clock target, opening seconds for a business one (as `due_after_pause` counted them)."""
-    _require_aware(due, "due")
-    if seconds <= 0:
-        return due.astimezone(calendar.tz)
-    if rule.target_kind is TargetKind.WALL_MINUTES:
-        return (due.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(calendar.tz)
-    return _add_business_seconds(due.astimezone(calendar.tz), seconds, calendar)
 
 
 def _add_business_seconds(start: datetime, seconds: int, calendar: BusinessCalendar) -> datetime:

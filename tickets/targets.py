@@ -235,6 +235,30 @@ def targets_on_status(*, ticket: Ticket, previous: str, now: datetime.datetime, 
             _pause(ticket, clock, status, now, actor)
 
 
+def _pauses(
+    ticket: Ticket, clock: TicketClock
+) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """The finished pauses of `clock`'s current cycle, from its SLA timeline."""
+    assert clock.started_at is not None
+    events = TicketEvent.objects.filter(
+        ticket=ticket,
+        kind__in=(Kind.SLA_PAUSED, Kind.SLA_RESUMED),
+        data__target=clock.target,
+    ).order_by("id")
+    pauses: list[tuple[datetime.datetime, datetime.datetime]] = []
+    since: datetime.datetime | None = None
+    for event in events:
+        at = datetime.datetime.fromisoformat(event.data["at"])
+        if at < clock.started_at:
+            continue
+        if event.kind == Kind.SLA_PAUSED:
+            since = at
+        elif since is not None:
+            pauses.append((since, at))
+            since = None
+    return pauses
+
+
 def targets_on_severity(*, ticket: Ticket, now: datetime.datetime, actor=None) -> None:
     """After a severity change (the ticket already carries the new one): each running or
     paused clock is re-timed from its own start under the new severity's target of the
@@ -256,11 +280,23 @@ def targets_on_severity(*, ticket: Ticket, now: datetime.datetime, actor=None) -
         start = clock.started_at
         due = deadlines.target_due(start, rule, calendar)
         at_risk_at = _at_risk_at(start, due)
-        if due is not None and clock.paused_seconds:
-            shifted = deadlines.due_after_paused_seconds(due, rule, clock.paused_seconds, calendar)
+        if due is not None:
+            # The clock's finished pauses, counted again in the new rule's time (a wall-clock
+            # target and a business one do not leave out the same seconds of a night).
+            unpaused = due
+            clock.paused_seconds = 0
+            for paused_since, resumed_at in _pauses(ticket, clock):
+                pause = deadlines.due_after_pause(
+                    due=due,
+                    rule=rule,
+                    paused_since=paused_since,
+                    resumed_at=resumed_at,
+                    calendar=calendar,
+                )
+                due = pause.due_after
+                clock.paused_seconds += pause.seconds_not_counted
             if at_risk_at is not None:
-                at_risk_at = at_risk_at + (shifted - due)
-            due = shifted
+                at_risk_at = at_risk_at + (due - unpaused)
         clock.target_kind = rule.target_kind.value
         clock.target_value = rule.target_value
         clock.pauses_on_customer = rule.pauses_on_customer

@@ -236,6 +236,33 @@ def test_a_severity_change_keeps_the_paused_time_uncounted(agent):
     assert clock.due == jst(2026, 5, 13, 13)
 
 
+@pytest.mark.django_db
+def test_a_pause_is_counted_again_in_the_new_targets_own_time(agent):
+    # given a 重大 24x365 ticket whose next reply runs from Mon 15:00 (2 h of wall clock) and
+    # paused 16:00–18:00 waiting on the customer: 2 wall hours not counted → due 19:00
+    ticket = open_ticket(plan="24x365", severity="critical", submitted_at=jst(2026, 6, 15, 14))
+    with _at(jst(2026, 6, 15, 14, 30)):
+        message_add(ticket=ticket, kind=Message.Kind.REPLY, body="確認します。", author_user=agent)
+    with _at(jst(2026, 6, 15, 15)):
+        message_add(ticket=ticket, kind=Message.Kind.CUSTOMER, body="状況はどうですか")
+    with _at(jst(2026, 6, 15, 16)):
+        ticket_transition(ticket=ticket, to=Status.WAITING_ON_CUSTOMER, actor=agent)
+    with _at(jst(2026, 6, 15, 18)):
+        ticket_transition(ticket=ticket, to=Status.IN_PROGRESS, actor=agent)
+    clock = TicketClock.objects.get(ticket=ticket, target="next_reply")
+    assert clock.due == jst(2026, 6, 15, 19)
+
+    # when it is lowered to 高 (4 business hours) at 18:30
+    with _at(jst(2026, 6, 15, 18, 30)):
+        ticket_change_severity(ticket=ticket, severity="high", reason="影響が限定的", actor=agent)
+
+    # then the pause leaves out its business time only (16:00–17:00): 15:00 + 4 business hours
+    # is Tue 11:00, + 1 hour → Tue 12:00 (not 13:00, as its 2 wall hours would give)
+    clock.refresh_from_db()
+    assert clock.due == jst(2026, 6, 16, 12)
+    assert clock.paused_seconds == 3600
+
+
 # --- 3. every change of a target's clock leaves a history row ---------------------------------
 
 
