@@ -195,6 +195,7 @@ class PolicyRuleAdmin(RecomputeActionMixin, DeskHistoryAdmin):
 @admin.register(EscalationRule)
 class EscalationRuleAdmin(DeskHistoryAdmin):
     list_display = (
+        "target",
         "severity",
         "level",
         "delay_minutes",
@@ -202,4 +203,4 @@ class EscalationRuleAdmin(DeskHistoryAdmin):
         "wait_for_business_hours",
         "is_active",
     )
-    list_filter = ("severity", "audience", "wait_for_business_hours", "is_active")
+    list_filter = ("target", "severity", "audience", "wait_for_business_hours", "is_active")

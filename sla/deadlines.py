@@ -69,6 +69,7 @@ __all__ = [
     "sla_margin",
     "sla_state",
     "target_due",
+    "target_retimed_step",
     "target_start_step",
 ]
 
@@ -1125,6 +1126,29 @@ def target_start_step(
         "target_started",
         f"{name_ja}: {_short_ja(start)} 開始 → 期限 {_short_ja(due)}",
         f"{name_en}: started {_short_en(start)} → due {_short_en(due)}",
+    )
+
+
+def target_retimed_step(
+    target: str, *, start: datetime, due: datetime | None, severity: str
+) -> Step:
+    """The explanation of an internal target re-timed by a severity change: the same start,
+    the new severity's target."""
+    name_ja, name_en = TARGET_JA.get(target, target), TARGET_EN.get(target, target)
+    severity_ja = SEVERITY_JA.get(severity, severity)
+    severity_en = severity.replace("_", "-")
+    if due is None:
+        return Step(
+            "severity_changed",
+            f"{name_ja}: 重大度を「{severity_ja}」に変更 → 目標なし",
+            f"{name_en}: severity changed to {severity_en} → no target",
+        )
+    return Step(
+        "severity_changed",
+        f"{name_ja}: 重大度を「{severity_ja}」に変更、{_short_ja(start)} 開始のまま再計算 → "
+        f"期限 {_short_ja(due)}",
+        f"{name_en}: severity changed to {severity_en}, re-timed from the start "
+        f"{_short_en(start)} → due {_short_en(due)}",
     )
 
 

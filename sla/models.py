@@ -260,14 +260,23 @@ class InternalTarget(models.Model):
 
 
 class EscalationRule(models.Model):
-    """The escalation matrix: per severity, level N fires `delay_minutes` after the breach and
-    notifies a role. Level 1 fires at the breach itself (delay 0)."""
+    """The escalation matrix: per target and severity, level N fires `delay_minutes` after that
+    target's breach and notifies a role. Level 1 fires at the breach itself (delay 0). The
+    terms' first response and each internal target (社内目標) have rows of their own."""
 
     class Audience(models.TextChoices):
         ASSIGNEE = "assignee", _("担当者")
         SUPERVISORS = "supervisors", _("スーパーバイザー")
         MANAGERS = "managers", _("マネージャー")
 
+    class Target(models.TextChoices):
+        FIRST_RESPONSE = "first_response", _("初回応答（約款）")
+        NEXT_REPLY = "next_reply", _("次回返信（社内目標）")
+        RESOLUTION = "resolution", _("解決（社内目標）")
+
+    target = models.CharField(
+        _("対象の期限"), max_length=20, choices=Target.choices, default=Target.FIRST_RESPONSE
+    )
     severity = models.CharField(_("重大度"), max_length=20, choices=Severity.choices)
     level = models.PositiveSmallIntegerField(_("レベル"))
     delay_minutes = models.PositiveIntegerField(_("期限超過からの遅延（分）"), default=0)
@@ -285,11 +294,16 @@ class EscalationRule(models.Model):
     class Meta:
         verbose_name = _("エスカレーション規則")
         verbose_name_plural = _("エスカレーション規則")
-        ordering = ["severity", "level"]
+        ordering = ["target", "severity", "level"]
         constraints = [
-            models.UniqueConstraint(fields=["severity", "level"], name="escalation_rule_unique"),
+            models.UniqueConstraint(
+                fields=["target", "severity", "level"], name="escalation_rule_unique"
+            ),
             models.CheckConstraint(condition=Q(level__gte=1), name="escalation_level_positive"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_severity_display()} L{self.level} +{self.delay_minutes}min"
+        return (
+            f"{self.get_target_display()} {self.get_severity_display()} L{self.level} "
+            f"+{self.delay_minutes}min"
+        )

@@ -71,6 +71,9 @@ __all__ = [
     "q_target_breach_between",
     "q_target_breach_due",
     "q_target_breach_pending",
+    "q_target_escalation_between",
+    "q_target_escalation_due",
+    "q_target_escalation_pending",
     "q_target_live",
     "q_target_not",
     "q_tickets_with_target",
@@ -365,6 +368,27 @@ def q_target_at_risk_pending() -> Q:
         fulfilled_at__isnull=True,
         paused_since__isnull=True,
         stopped_at__isnull=True,
+    )
+
+
+def q_target_escalation_pending() -> Q:
+    """Breached, still owed and unpaused, with a further level of its own matrix to fire
+    (`clock_next_escalation`)."""
+    return Q(
+        next_escalation_at__isnull=False,
+        fulfilled_at__isnull=True,
+        paused_since__isnull=True,
+        stopped_at__isnull=True,
+    )
+
+
+def q_target_escalation_due(*, now: datetime.datetime) -> Q:
+    return q_target_escalation_pending() & Q(next_escalation_at__lte=now)
+
+
+def q_target_escalation_between(*, after: datetime.datetime, until: datetime.datetime) -> Q:
+    return q_target_escalation_pending() & Q(
+        next_escalation_at__gt=after, next_escalation_at__lte=until
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import make_msgid, parseaddr
 from functools import partial
@@ -30,7 +30,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Field, QuerySet
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    Field,
+    ForeignKey,
+    IntegerField,
+    QuerySet,
+    TextField,
+)
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -140,17 +148,21 @@ def deadlines_upcoming(
 class _Context:
     """Per-sweep caches, so a batch costs the same number of queries whatever its size."""
 
-    rules: dict[str, list[EscalationRule]] | None = None
     role_members: dict[str, list] = field(default_factory=dict)
     users: dict[int, object] = field(default_factory=dict)
     calendar: object | None = None
 
-    def rules_for(self, severity: str) -> list[EscalationRule]:
-        if self.rules is None:
-            self.rules = {}
+    rules_by_target: dict[tuple[str, str], list[EscalationRule]] | None = None
+
+    def rules_for(
+        self, severity: str, target: str = EscalationRule.Target.FIRST_RESPONSE
+    ) -> list[EscalationRule]:
+        """The active levels of `target`'s own rows of the matrix, in order."""
+        if self.rules_by_target is None:
+            self.rules_by_target = {}
             for rule in EscalationRule.objects.filter(is_active=True).order_by("level"):
-                self.rules.setdefault(rule.severity, []).append(rule)
-        return self.rules.get(severity, [])
+                self.rules_by_target.setdefault((rule.target, rule.severity), []).append(rule)
+        return self.rules_by_target.get((target, severity), [])
 
     def members(self, role: str) -> list:
         if role not in self.role_members:
@@ -177,11 +189,18 @@ class _Context:
         return self.calendar
 
 
-def _fire_at(rule: EscalationRule, ticket: Ticket, context: _Context) -> datetime.datetime:
+def _fire_at(
+    rule: EscalationRule,
+    ticket: Ticket,
+    context: _Context,
+    due: datetime.datetime | None = None,
+) -> datetime.datetime:
     """When `rule` fires for `ticket`: its delay after the deadline (the contractual breach,
-    not the moment a sweep noticed it). A level that waits for business hours, on a
-    business-hours contract, waits for the next opening — except 重大, which always notifies."""
-    at = _selected(ticket.first_response_due) + datetime.timedelta(minutes=rule.delay_minutes)
+    or an internal target's `due`; not the moment a sweep noticed it). A level that waits for
+    business hours, on a business-hours contract, waits for the next opening — except 重大,
+    which always notifies."""
+    due = due if due is not None else _selected(ticket.first_response_due)
+    at = due + datetime.timedelta(minutes=rule.delay_minutes)
     if (
         rule.wait_for_business_hours
         and ticket.severity != Severity.CRITICAL
@@ -194,15 +213,25 @@ def _fire_at(rule: EscalationRule, ticket: Ticket, context: _Context) -> datetim
 
 
 def _levels_due(
-    ticket: Ticket, now: datetime.datetime, context: _Context
+    ticket: Ticket,
+    now: datetime.datetime,
+    context: _Context,
+    clock: TicketClock | None = None,
 ) -> tuple[list[EscalationRule], datetime.datetime | None]:
-    """The levels above the ticket's current one that are due at `now` (several, after an
-    outage), and when the next one is due."""
+    """The levels above the current one that are due at `now` (several, after an outage), and
+    when the next one is due: of the ticket's first response, or of an internal target's
+    `clock` (its own rows of the matrix, counted from its own due instant)."""
     fired: list[EscalationRule] = []
-    for rule in context.rules_for(ticket.severity):
-        if rule.level <= ticket.escalation_level:
+    if clock is None:
+        rules = context.rules_for(ticket.severity)
+        current, due = ticket.escalation_level, None
+    else:
+        rules = context.rules_for(ticket.severity, clock.target)
+        current, due = clock.escalation_level, _selected(clock.due)
+    for rule in rules:
+        if rule.level <= current:
             continue
-        at = _fire_at(rule, ticket, context)
+        at = _fire_at(rule, ticket, context, due)
         if at > now:
             return fired, at
         fired.append(rule)
@@ -210,6 +239,14 @@ def _levels_due(
 
 
 # --- the writes of one batch ----------------------------------------------------------------
+
+
+def _plain(model_field) -> bool:
+    """Whether the driver takes the field's Python values as they are (PostgreSQL: strings,
+    integers, ids, aware datetimes), sparing a per-value call at thousands of values."""
+    return connection.vendor == "postgresql" and isinstance(
+        model_field, CharField | TextField | IntegerField | DateTimeField | ForeignKey
+    )
 
 
 def _insert(
@@ -222,6 +259,7 @@ def _insert(
     model_fields = [model._meta.get_field(name) for name in fields]
     columns = ", ".join(quote(f.column) for f in model_fields)
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    plains = [_plain(f) for f in model_fields]
     ids: list[int] = []
     # Within SQLite's 32,766 bound variables per statement (PostgreSQL allows 65,535).
     per_statement = 30_000 // len(fields)
@@ -236,9 +274,9 @@ def _insert(
             cursor.execute(
                 sql,
                 [
-                    f.get_db_prep_value(value, connection, prepared=False)
+                    value if plain else f.get_db_prep_value(value, connection, prepared=False)
                     for row in chunk
-                    for f, value in zip(model_fields, row, strict=True)
+                    for f, plain, value in zip(model_fields, plains, row, strict=True)
                 ],
             )
             if not ignore_conflicts:
@@ -253,18 +291,34 @@ class _Writes:
     events: list[TicketEvent] = field(default_factory=list)
     notifications: list[tuple] = field(default_factory=list)
     outbox: list[tuple] = field(default_factory=list)
+    domain: str = ""
 
     def event(self, ticket: Ticket, kind: str, data: dict, dedup_key: str) -> None:
         self.events.append(TicketEvent(ticket=ticket, kind=kind, data=data, dedup_key=dedup_key))
 
-    def notify(self, *, recipients: Sequence, ticket: Ticket, kind: str, key: str, text) -> None:
+    def notify(
+        self,
+        *,
+        recipients: Sequence,
+        ticket: Ticket,
+        kind: str,
+        key: str,
+        text,
+        told: Collection[int] = (),
+    ) -> set[int]:
         """One in-app notification and one email per recipient, each keyed so that a replayed
-        batch cannot add a second. `text()` gives (title, body), built only when needed."""
-        users = list({user.pk: user for user in recipients if user is not None}.values())
+        batch cannot add a second. `text()` gives (title, body), built only when needed.
+        Recipients in `told` (alerted about this ticket a moment ago) are left out. Returns
+        the ids of those notified."""
+        users = list(
+            {
+                user.pk: user for user in recipients if user is not None and user.pk not in told
+            }.values()
+        )
         if not users:
-            return
+            return set()
         title, body = text()
-        domain = _mail_domain()
+        domain = self.domain = self.domain or _mail_domain()
         for user in users:
             self.notifications.append(
                 (user.pk, ticket.pk, str(kind), title, body, f"ticket:{ticket.pk}:{key}")
@@ -281,6 +335,7 @@ class _Writes:
                         payload,
                     )
                 )
+        return {user.pk for user in users}
 
     def save(self, now: datetime.datetime) -> None:
         # Events keep their ids (subscribers such as webhooks key on them) and must not be
@@ -346,8 +401,8 @@ def _local(moment: datetime.datetime) -> str:
 
 def _text(ticket: Ticket, headline, **params) -> tuple[str, str]:
     """Title and body of an alert (in the language `_in_site_language` activated)."""
-    title = f"【{Severity(ticket.severity).label}】{ticket.number} {str(headline) % params}"
-    body = str(ALERT_BODY) % {
+    title = f"【{_tr(Severity(ticket.severity).label)}】{ticket.number} {_tr(headline) % params}"
+    body = _tr(ALERT_BODY) % {
         "subject": ticket.subject,
         "customer": ticket.customer.name,
         "due": _local(_selected(ticket.first_response_due)),
@@ -394,10 +449,14 @@ def _escalate(
         )
 
 
-def _concrete_field(name: str) -> Field[Any, Any]:
-    model_field = Ticket._meta.get_field(name)
-    assert isinstance(model_field, Field), name  # a column of the ticket table
+def _model_field(model, name: str) -> Field[Any, Any]:
+    model_field = model._meta.get_field(name)
+    assert isinstance(model_field, Field), name  # a column of the model's table
     return model_field
+
+
+def _concrete_field(name: str) -> Field[Any, Any]:
+    return _model_field(Ticket, name)
 
 
 def _column(model_field: Field[Any, Any]) -> str:
@@ -411,39 +470,55 @@ def _save_tickets(
     """Write the batch with one UPDATE and add its history rows (the admin's history) with one
     INSERT … SELECT: no per-row statements, and no per-row ORM objects, which would cost more
     than the database does at a thousand tickets."""
-    fields = [*fields, "updated_at"]
-    if connection.vendor == "postgresql":
-        quote = connection.ops.quote_name
-        columns = [_concrete_field(name) for name in fields]
-        casts = ", ".join(["%s::bigint", *(f"%s::{f.db_type(connection)}" for f in columns)])
-        values = ", ".join([f"({casts})"] * len(tickets))
-        names = ", ".join(quote(_column(f)) for f in columns)
-        assignments = ", ".join(f"{quote(_column(f))} = v.{quote(_column(f))}" for f in columns)
-        params = [
-            value
-            for ticket in tickets
-            for value in (ticket.pk, *(getattr(ticket, f.attname) for f in columns))
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {Ticket._meta.db_table} AS t SET {assignments} "
-                f"FROM (VALUES {values}) AS v(id, {names}) WHERE t.id = v.id",
-                params,
-            )
-    else:
-        Ticket.objects.bulk_update(tickets, fields)
-    history = Ticket.history.model
-    tracked = ", ".join(
-        connection.ops.quote_name(_column(_concrete_field(f.name))) for f in history.tracked_fields
-    )
-    placeholders = ", ".join(["%s"] * len(tickets))
+    _bulk_write(Ticket, tickets, [*fields, "updated_at"])
+    _history_insert(Ticket, [ticket.pk for ticket in tickets], reason, now)
+
+
+def _bulk_write(model, rows: Sequence[Any], fields: list[str]) -> None:
+    """`fields` of `rows` in one UPDATE … FROM (VALUES …) on PostgreSQL: Django's bulk_update
+    builds a CASE expression per row and field, whose compiling alone costs more than the
+    database's work at a thousand rows."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(rows, fields)
+        return
+    quote = connection.ops.quote_name
+    columns = [_model_field(model, name) for name in fields]
+    casts = ", ".join(["%s::bigint", *(f"%s::{f.db_type(connection)}" for f in columns)])
+    values = ", ".join([f"({casts})"] * len(rows))
+    names = ", ".join(quote(_column(f)) for f in columns)
+    assignments = ", ".join(f"{quote(_column(f))} = v.{quote(_column(f))}" for f in columns)
+    params = [
+        value
+        for row in rows
+        for value in (
+            row.pk,
+            *(f.get_db_prep_value(getattr(row, f.attname), connection) for f in columns),
+        )
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {history._meta.db_table} ({tracked}, history_date, "
+            f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "
+            f"FROM (VALUES {values}) AS v(id, {names}) WHERE t.id = v.id",
+            params,
+        )
+
+
+def _history_insert(model, pks: Sequence[int], reason: str, now: datetime.datetime) -> None:
+    """The history rows (django-simple-history's table) of rows a sweep wrote in bulk, with one
+    INSERT … SELECT of their new state: changed by the system (no user), for `reason`."""
+    history = model.history.model
+    quote = connection.ops.quote_name
+    tracked = ", ".join(quote(_column(_model_field(model, f.name))) for f in history.tracked_fields)
+    placeholders = ", ".join(["%s"] * len(pks))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} ({tracked}, history_date, "
             "history_change_reason, history_type, history_user_id) "
-            f"SELECT {tracked}, %s, %s, '~', NULL FROM {Ticket._meta.db_table} "
+            f"SELECT {tracked}, %s, %s, '~', NULL FROM {quote(model._meta.db_table)} "
             f"WHERE id IN ({placeholders})",
-            [now, reason, *(ticket.pk for ticket in tickets)],
+            [now, reason, *pks],
         )
 
 
@@ -682,19 +757,36 @@ def ticket_deadline_check(*, ticket_id: int, now: datetime.datetime | None = Non
 
 TARGET_BREACHED_HEADLINE = _("社内目標（%(target)s）の期限を超過しました")
 TARGET_AT_RISK_HEADLINE = _("社内目標（%(target)s）の期限が近づいています")
+TARGET_ESCALATED_HEADLINE = _("社内目標（%(target)s）の期限超過: エスカレーション レベル%(level)s")
 TARGET_BODY = _(
     "件名: %(subject)s\n顧客: %(customer)s\n社内目標の期限: %(due)s (JST)\n"
     "※約款の期限ではありません"
 )
 
 
-def _target_text(clock: TicketClock, headline) -> tuple[str, str]:
+# (language, id of a constant lazy text) → the text in that language.
+_TRANSLATED: dict[tuple[str | None, int], str] = {}
+
+
+def _tr(text: Any) -> str:
+    """A constant lazy text (a label, a headline of this module) in the active language,
+    translated once per language: a batch builds a thousand alerts from a handful of them.
+    Keyed by identity, since hashing a lazy text would translate it each time."""
+    key = (translation.get_language(), id(text))
+    found = _TRANSLATED.get(key)
+    if found is None:
+        found = _TRANSLATED[key] = str(text)
+    return found
+
+
+def _target_text(clock: TicketClock, headline, **params) -> tuple[str, str]:
     ticket = clock.ticket
-    target = str(InternalTarget.Kind(clock.target).label)
+    target = _tr(InternalTarget.Kind(clock.target).label)
     title = (
-        f"【{Severity(ticket.severity).label}】{ticket.number} {str(headline) % {'target': target}}"
+        f"【{_tr(Severity(ticket.severity).label)}】{ticket.number} "
+        f"{_tr(headline) % {'target': target, **params}}"
     )
-    body = str(TARGET_BODY) % {
+    body = _tr(TARGET_BODY) % {
         "subject": ticket.subject,
         "customer": ticket.customer.name,
         "due": _local(_selected(clock.due)),
@@ -716,6 +808,68 @@ def _claim_clocks(condition, *, order_by: str, limit: int) -> list[TicketClock]:
 def _target_sweep(condition_for, order_by: str, handle, now, budget_seconds: float) -> SweepResult:
     """The same batched sweep as the tickets', over the internal targets' clocks."""
     return _sweep(condition_for, order_by, handle, now, budget_seconds, claim=_claim_clocks)
+
+
+def _target_escalate(
+    clock: TicketClock,
+    rules: Sequence[EscalationRule],
+    now: datetime.datetime,
+    context: _Context,
+    writes: _Writes,
+    told: Collection[int] = (),
+) -> None:
+    """The levels of `clock`'s own rows of the matrix, each once (its key names the target
+    and the due instant it judges)."""
+    ticket = clock.ticket
+    stamp = _stamp(_selected(clock.due))
+    for rule in rules:
+        role = AUDIENCE_ROLES.get(rule.audience)
+        recipients = context.members(role) if role else [context.assignee(ticket)]
+        key = f"{clock.target}:escalated:L{rule.level}:{stamp}"
+        writes.event(
+            ticket,
+            Kind.ESCALATED,
+            {
+                "target": clock.target,
+                "level": rule.level,
+                "audience": rule.audience,
+                "delay_minutes": rule.delay_minutes,
+                "recipients": [user.pk for user in recipients if user is not None],
+                "at": now.isoformat(),
+            },
+            key,
+        )
+        writes.notify(
+            recipients=recipients,
+            ticket=ticket,
+            kind=Kind.ESCALATED,
+            key=key,
+            text=partial(_target_text, clock, TARGET_ESCALATED_HEADLINE, level=rule.level),
+            told=told,
+        )
+
+
+def _target_levels(
+    clock: TicketClock,
+    now: datetime.datetime,
+    context: _Context,
+    writes: _Writes,
+    told: Collection[int] = (),
+) -> int:
+    fired, next_at = _levels_due(clock.ticket, now, context, clock)
+    if fired:
+        clock.escalation_level = fired[-1].level
+    clock.next_escalation_at = next_at
+    _target_escalate(clock, fired, now, context, writes, told)
+    return len(fired)
+
+
+def _save_clocks(
+    claimed: list[TicketClock], fields: list[str], reason: str, now: datetime.datetime
+) -> None:
+    """One UPDATE for the batch and one INSERT … SELECT for its history rows."""
+    _bulk_write(TicketClock, claimed, fields)
+    _history_insert(TicketClock, [clock.pk for clock in claimed], reason, now)
 
 
 def _target_breach(claimed: list[TicketClock], now: datetime.datetime, context: _Context) -> int:
@@ -740,16 +894,34 @@ def _target_breach(claimed: list[TicketClock], now: datetime.datetime, context: 
             key,
         )
         assignee = context.assignee(ticket)
-        writes.notify(
+        told = writes.notify(
             recipients=[assignee] if assignee else context.members(Role.SUPERVISOR),
             ticket=ticket,
             kind=Kind.SLA_BREACHED,
             key=key,
             text=partial(_target_text, clock, TARGET_BREACHED_HEADLINE),
         )
-    TicketClock.objects.bulk_update(claimed, ["breached_at"])
+        # The levels due at the breach: recorded each, but whoever the breach alert just
+        # reached (the supervisors of an unassigned ticket) is not alerted twice.
+        _target_levels(clock, now, context, writes, told=told)
+    _save_clocks(
+        claimed, ["breached_at", "escalation_level", "next_escalation_at"], "sla: breached", now
+    )
     writes.save(now)
     return len(claimed)
+
+
+def _target_escalate_due(
+    claimed: list[TicketClock], now: datetime.datetime, context: _Context
+) -> int:
+    if not claimed:
+        return 0
+    context.load_assignees([clock.ticket for clock in claimed])
+    writes = _Writes()
+    fired = sum(_target_levels(clock, now, context, writes) for clock in claimed)
+    _save_clocks(claimed, ["escalation_level", "next_escalation_at"], "sla: escalated", now)
+    writes.save(now)
+    return fired
 
 
 def _target_warn(claimed: list[TicketClock], now: datetime.datetime, context: _Context) -> int:
@@ -780,7 +952,7 @@ def _target_warn(claimed: list[TicketClock], now: datetime.datetime, context: _C
             key=key,
             text=partial(_target_text, clock, TARGET_AT_RISK_HEADLINE),
         )
-    TicketClock.objects.bulk_update(claimed, ["at_risk_notified_at"])
+    _save_clocks(claimed, ["at_risk_notified_at"], "sla: at risk", now)
     writes.save(now)
     return warned
 
@@ -801,26 +973,52 @@ def target_at_risk_warn(
     )
 
 
+def target_escalations_fire(
+    *, now: datetime.datetime | None = None, budget_seconds: float = 50.0
+) -> SweepResult:
+    """Fire every internal target's escalation level that has come due (`result.tickets`
+    counts levels)."""
+    return _target_sweep(
+        clocks.q_target_escalation_due,
+        "next_escalation_at",
+        _target_escalate_due,
+        now,
+        budget_seconds,
+    )
+
+
 def target_deadlines_upcoming(
     *, now: datetime.datetime, horizon: datetime.timedelta | None = None
 ) -> list[tuple[int, datetime.datetime]]:
-    """(clock id, due) of every internal target falling due in (now, now + horizon]."""
+    """(clock id, moment) of every internal target's breach or escalation level falling in
+    (now, now + horizon]."""
     until = now + (horizon or exact_check_horizon())
-    rows = (
-        TicketClock.objects.filter(clocks.q_target_breach_between(after=now, until=until))
-        .order_by("due")
-        .values_list("pk", "due")
-    )
-    return [(pk, _selected(due)) for pk, due in rows]
+    breaches = TicketClock.objects.filter(
+        clocks.q_target_breach_between(after=now, until=until)
+    ).values_list("pk", "due")
+    escalations = TicketClock.objects.filter(
+        clocks.q_target_escalation_between(after=now, until=until)
+    ).values_list("pk", "next_escalation_at")
+    rows = [(pk, moment) for pk, moment in [*breaches, *escalations] if moment is not None]
+    return sorted(rows, key=lambda row: row[1])
 
 
 def target_deadline_check(*, clock_id: int, now: datetime.datetime | None = None) -> bool:
-    """The exact-time check of one internal target: breach it if still to do."""
+    """The exact-time check of one internal target: breach it, or fire its levels due, if
+    still to do. True when it did either."""
     now = now or timezone.now()
+    context = _Context()
     with transaction.atomic(), _in_site_language():
         due = list(
             TicketClock.objects.filter(clocks.q_target_breach_due(now=now), pk=clock_id)
             .select_for_update(of=("self",))
             .select_related("ticket__customer")
         )
-        return _target_breach(due, now, _Context()) > 0
+        if _target_breach(due, now, context) > 0:
+            return True
+        pending = list(
+            TicketClock.objects.filter(clocks.q_target_escalation_due(now=now), pk=clock_id)
+            .select_for_update(of=("self",))
+            .select_related("ticket__customer")
+        )
+        return _target_escalate_due(pending, now, context) > 0

@@ -444,6 +444,8 @@ class TicketClock(models.Model):
     stopped_at = models.DateTimeField(_("計測終了日時"), null=True, blank=True)
     breached_at = models.DateTimeField(_("期限超過日時"), null=True, blank=True)
     at_risk_notified_at = models.DateTimeField(_("期限間近の警告日時"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("エスカレーション レベル"), default=0)
+    next_escalation_at = models.DateTimeField(_("次のエスカレーション"), null=True, blank=True)
     explanation = models.JSONField(_("期限の根拠"), default=list, blank=True)
     history = HistoricalRecords()
 
@@ -464,6 +466,12 @@ class TicketClock(models.Model):
                 fields=["at_risk_at"],
                 condition=clocks.q_target_at_risk_pending(),
                 name="clock_at_risk_pending",
+            ),
+            # The target escalation sweep: breached, still owed, a further level to fire.
+            models.Index(
+                fields=["next_escalation_at"],
+                condition=clocks.q_target_escalation_pending(),
+                name="clock_next_escalation",
             ),
         ]
 

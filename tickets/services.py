@@ -392,7 +392,9 @@ def ticket_change_severity(
     recomputed as if received at the moment of the change, under the same contract
     (DOMAIN.md §9), whatever the status (the sweeps leave closed tickets alone, and a reopened
     one must not keep the old severity's clock); after it, the first response stands and
-    nothing is recomputed. Confirming the current severity only clears the triage flag."""
+    nothing is recomputed. The internal targets are re-timed from their own starts under the
+    new severity (`targets.targets_on_severity`). Confirming the current severity only clears
+    the triage flag."""
     if not reason.strip():
         raise ReasonRequired(fields={"reason": [ReasonRequired.code]})
     now = now or timezone.now()
@@ -419,6 +421,8 @@ def ticket_change_severity(
     if ticket.first_responded_at is None:
         clocks.first_response_restart(ticket=ticket, now=now)
     _save(ticket, actor)
+    # The internal targets are re-timed whatever the first response: from their own starts.
+    targets.targets_on_severity(ticket=ticket, now=now, actor=actor)
     event_record(
         ticket=ticket,
         kind=Kind.SEVERITY_CHANGED,

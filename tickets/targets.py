@@ -11,6 +11,7 @@ import datetime
 
 from django.conf import settings
 
+from helpdesk.history import history_change_reason_set, history_user_set
 from sla import deadlines, selectors
 from sla.deadlines import InternalRule, Target, TargetKind
 from tickets import clocks
@@ -55,6 +56,13 @@ def _at_risk_at(start: datetime.datetime, due: datetime.datetime | None):
     return deadlines.at_risk_from(start, due, share=settings.SLA_AT_RISK_SHARE)
 
 
+def _save(clock: TicketClock, actor, reason: str) -> None:
+    """Save with its history row naming the acting user (nobody: the system) and why."""
+    history_user_set(clock, actor if getattr(actor, "is_authenticated", False) else None)
+    history_change_reason_set(clock, reason)
+    clock.save()
+
+
 def _event(ticket: Ticket, kind: str, clock: TicketClock, actor=None, **data) -> None:
     event_record(
         ticket=ticket,
@@ -81,9 +89,11 @@ def _start(ticket: Ticket, clock: TicketClock, now: datetime.datetime, actor=Non
     clock.paused_seconds = 0
     clock.fulfilled_at = clock.stopped_at = clock.breached_at = None
     clock.at_risk_notified_at = None
+    clock.escalation_level = 0
+    clock.next_escalation_at = None
     step = deadlines.target_start_step(clock.target, now.astimezone(calendar.tz), due, rule)
     clock.explanation = [{"code": step.code, "ja": step.ja, "en": step.en}]
-    clock.save()
+    _save(clock, actor, "sla: started")
     _event(ticket, Kind.SLA_STARTED, clock, actor, started_at=_iso(now), due=_iso(due))
     if due is not None and ticket.status in WAITING and _pauses_on(clock, ticket.status):
         _pause(ticket, clock, ticket.status, now, actor)
@@ -92,9 +102,8 @@ def _start(ticket: Ticket, clock: TicketClock, now: datetime.datetime, actor=Non
 def targets_open(*, ticket: Ticket, now: datetime.datetime, actor=None) -> None:
     """At intake: the resolution clock starts at the submission; the next-reply clock waits
     for the first customer message after an agent's reply."""
-    TicketClock.objects.create(
-        ticket=ticket, target=Target.NEXT_REPLY, target_kind=TargetKind.NONE.value
-    )
+    idle = TicketClock(ticket=ticket, target=Target.NEXT_REPLY, target_kind=TargetKind.NONE.value)
+    _save(idle, actor, "sla: created")
     clock = TicketClock(ticket=ticket, target=Target.RESOLUTION)
     _start(ticket, clock, ticket.submitted_at, actor)
 
@@ -123,12 +132,13 @@ def _fulfil(ticket: Ticket, clock: TicketClock, now: datetime.datetime, actor=No
     if clock.paused_since is not None:
         _resume(ticket, clock, now, actor)
     clock.fulfilled_at = now
+    clock.next_escalation_at = None
     late = clock.due is not None and now > clock.due
     if late and clock.breached_at is None:
         # A late fulfilment the sweep had not caught: on record, nobody alerted.
         clock.breached_at = clock.due
         _event(ticket, Kind.SLA_BREACHED, clock, actor, due=_iso(clock.due), recorded_by="fulfil")
-    clock.save()
+    _save(clock, actor, "sla: fulfilled")
     _event(ticket, Kind.SLA_FULFILLED, clock, actor, at=_iso(now), on_time=not late)
 
 
@@ -146,7 +156,7 @@ def _pause(
 ) -> None:
     clock.paused_since = now
     clock.paused_status = status
-    clock.save()
+    _save(clock, actor, "sla: paused")
     _event(ticket, Kind.SLA_PAUSED, clock, actor, at=_iso(now), waiting=status)
 
 
@@ -174,7 +184,7 @@ def _resume(ticket: Ticket, clock: TicketClock, now: datetime.datetime, actor=No
     waiting = clock.paused_status
     clock.paused_since = None
     clock.paused_status = ""
-    clock.save()
+    _save(clock, actor, "sla: resumed")
     _event(
         ticket,
         Kind.SLA_RESUMED,
@@ -204,13 +214,14 @@ def targets_on_status(*, ticket: Ticket, previous: str, now: datetime.datetime, 
                 _fulfil(ticket, clock, now, actor)
             else:
                 clock.stopped_at = now
-                clock.save()
+                clock.next_escalation_at = None
+                _save(clock, actor, "sla: stopped")
                 _event(ticket, Kind.SLA_STOPPED, clock, actor, at=_iso(now))
         elif previous in (Status.RESOLVED, Status.CLOSED, Status.REFUSED):
             if clock.target == Target.RESOLUTION and clock.due is not None:
                 # Reopened: the resolution is owed again, against the same due instant.
                 clock.fulfilled_at = None
-                clock.save()
+                _save(clock, actor, "sla: reopened")
                 _event(
                     ticket,
                     Kind.SLA_STARTED,
@@ -222,6 +233,104 @@ def targets_on_status(*, ticket: Ticket, previous: str, now: datetime.datetime, 
                 )
         elif live and clock.paused_since is None and _pauses_on(clock, status):
             _pause(ticket, clock, status, now, actor)
+
+
+def _pauses(
+    ticket: Ticket, clock: TicketClock
+) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """The finished pauses of `clock`'s current cycle, from its SLA timeline."""
+    assert clock.started_at is not None
+    events = TicketEvent.objects.filter(
+        ticket=ticket,
+        kind__in=(Kind.SLA_PAUSED, Kind.SLA_RESUMED),
+        data__target=clock.target,
+    ).order_by("id")
+    pauses: list[tuple[datetime.datetime, datetime.datetime]] = []
+    since: datetime.datetime | None = None
+    for event in events:
+        at = datetime.datetime.fromisoformat(event.data["at"])
+        if at < clock.started_at:
+            continue
+        if event.kind == Kind.SLA_PAUSED:
+            since = at
+        elif since is not None:
+            pauses.append((since, at))
+            since = None
+    return pauses
+
+
+def targets_on_severity(*, ticket: Ticket, now: datetime.datetime, actor=None) -> None:
+    """After a severity change (the ticket already carries the new one): each running or
+    paused clock is re-timed from its own start under the new severity's target of the
+    ticket's frozen policy; the time its earlier pauses did not count stays uncounted. A breach
+    or a warning that the new due instant undoes is cleared (the sweep judges the new one)."""
+    calendar = selectors.calendar_current()
+    for clock in _clocks(ticket).values():
+        if clock.started_at is None or clock.fulfilled_at is not None:
+            continue
+        if clock.stopped_at is not None:
+            continue
+        rule = _rule(ticket, clock.target)
+        if clock.paused_since is not None and not (
+            (ticket.status == Status.WAITING_ON_CUSTOMER and rule.pauses_on_customer)
+            or (ticket.status == Status.WAITING_ON_MICROSOFT and rule.pauses_on_microsoft)
+        ):
+            _resume(ticket, clock, now, actor)  # the new rule does not pause here
+        old_due = clock.due
+        start = clock.started_at
+        due = deadlines.target_due(start, rule, calendar)
+        at_risk_at = _at_risk_at(start, due)
+        if due is not None:
+            # The clock's finished pauses, counted again in the new rule's time (a wall-clock
+            # target and a business one do not leave out the same seconds of a night).
+            unpaused = due
+            clock.paused_seconds = 0
+            for paused_since, resumed_at in _pauses(ticket, clock):
+                pause = deadlines.due_after_pause(
+                    due=due,
+                    rule=rule,
+                    paused_since=paused_since,
+                    resumed_at=resumed_at,
+                    calendar=calendar,
+                )
+                due = pause.due_after
+                clock.paused_seconds += pause.seconds_not_counted
+            if at_risk_at is not None:
+                at_risk_at = at_risk_at + (due - unpaused)
+        clock.target_kind = rule.target_kind.value
+        clock.target_value = rule.target_value
+        clock.pauses_on_customer = rule.pauses_on_customer
+        clock.pauses_on_microsoft = rule.pauses_on_microsoft
+        clock.due = due
+        clock.at_risk_at = at_risk_at
+        if due is None or due > now:
+            clock.breached_at = None
+            clock.escalation_level = 0
+            clock.next_escalation_at = None
+        if at_risk_at is None or at_risk_at > now:
+            clock.at_risk_notified_at = None
+        step = deadlines.target_retimed_step(
+            clock.target, start=start.astimezone(calendar.tz), due=due, severity=ticket.severity
+        )
+        clock.explanation = [*clock.explanation, {"code": step.code, "ja": step.ja, "en": step.en}]
+        _save(clock, actor, "sla: severity changed")
+        _event(
+            ticket,
+            Kind.SLA_DUE_CHANGED,
+            clock,
+            actor,
+            previous_due=_iso(old_due),
+            due=_iso(due),
+            reason="severity_changed",
+            severity=ticket.severity,
+        )
+        if (
+            due is not None
+            and clock.paused_since is None
+            and ticket.status in WAITING
+            and _pauses_on(clock, ticket.status)
+        ):
+            _pause(ticket, clock, ticket.status, now, actor)
 
 
 def target_clocks(*, ticket: Ticket) -> list[TicketClock]:

@@ -68,11 +68,12 @@ def target_check_schedule(*, clock_id: int, at: datetime.datetime) -> None:
 
 @shared_task(ignore_result=True)
 def target_deadline_check(clock_id: int) -> None:
-    """Breach one internal target at its exact moment (re-armed if the timer fired early)."""
-    if not escalation.target_deadline_check(clock_id=clock_id):
-        upcoming = dict(escalation.target_deadlines_upcoming(now=timezone.now()))
-        if clock_id in upcoming:
-            target_check_schedule(clock_id=clock_id, at=upcoming[clock_id])
+    """Breach one internal target, or fire its escalation levels, at the exact moment; re-armed
+    for what remains soon (a timer that fired early, or the target's next level)."""
+    escalation.target_deadline_check(clock_id=clock_id)
+    upcoming = dict(escalation.target_deadlines_upcoming(now=timezone.now()))
+    if clock_id in upcoming:
+        target_check_schedule(clock_id=clock_id, at=upcoming[clock_id])
 
 
 @shared_task(name="sla.tasks.breach_sweep", ignore_result=True)
@@ -91,7 +92,8 @@ def breach_sweep() -> int:
 
 @shared_task(name="sla.tasks.escalation_sweep", ignore_result=True)
 def escalation_sweep() -> int:
-    return escalation.escalations_fire().tickets
+    """Fire the levels come due: the terms' first response's, then each internal target's."""
+    return escalation.escalations_fire().tickets + escalation.target_escalations_fire().tickets
 
 
 @shared_task(name="sla.tasks.at_risk_sweep", ignore_result=True)

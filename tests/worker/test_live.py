@@ -180,6 +180,49 @@ def test_the_sweep_queries_use_the_partial_indexes_not_a_scan_of_tickets(templat
     assert "ticket_next_escalation" in explained["upcoming-1"], explained["upcoming-1"]
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_target_sweeps_claim_through_their_partial_indexes_not_a_scan(template):
+    from bench.targets import clocks_fill
+    from tickets import clocks
+    from tickets.models import TicketClock
+
+    live.require_postgres()
+
+    # given 20,000 tickets with their two target clocks each, 100 of them newly due
+    now = timezone.now()
+    TicketClock.objects.all().delete()
+    tickets_fill(template_id=template.pk, total=20_000, due=34, now=now)
+    clocks_fill(due_next_reply=33, due_resolution=33, now=now)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tickets_ticket")
+
+    # when the planner explains each claim of the target sweeps, as the sweeps run them
+    claims = {
+        "breach": (clocks.q_target_breach_due, "due"),
+        "at_risk": (clocks.q_target_at_risk_due, "at_risk_at"),
+        "escalation": (clocks.q_target_escalation_due, "next_escalation_at"),
+    }
+    explained = {}
+    with transaction.atomic():
+        for name, (condition, order_by) in claims.items():
+            with CaptureQueriesContext(connection) as claim:
+                escalation._claim_clocks(condition(now=now), order_by=order_by, limit=500)
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN " + claim.captured_queries[-1]["sql"])
+                explained[name] = "\n".join(row[0] for row in cursor.fetchall())
+
+    # then none reads a whole table, and each uses its own partial index
+    for name, plan in explained.items():
+        assert "Seq Scan on tickets_ticketclock" not in plan, f"{name}:\n{plan}"
+        assert "Seq Scan on tickets_ticket " not in plan, f"{name}:\n{plan}"
+    assert "clock_due_pending" in explained["breach"], explained["breach"]
+    assert "clock_at_risk_pending" in explained["at_risk"], explained["at_risk"]
+    assert "clock_next_escalation" in explained["escalation"], explained["escalation"]
+    # and the sweep breaches exactly the due clocks
+    assert escalation.target_breaches_mark(now=now).tickets == 66
+
+
 OUTAGE = """
 import datetime
 from django.contrib.auth import get_user_model
@@ -344,3 +387,93 @@ def test_breaches_are_marked_within_seconds_of_their_deadlines(services, templat
     ]
     assert len(delays) == 21
     assert all(0 <= delay < 5 for delay in delays), sorted(delays)
+
+
+@pytest.mark.postgres
+@LIVE
+def test_internal_targets_falling_due_are_breached_by_the_worker_within_seconds_once(
+    services, template, agent, tmp_path
+):
+    from sla.models import EscalationRule
+    from tickets.models import TicketClock
+    from webhooks.models import Webhook, WebhookDelivery
+
+    # given the 重大 ticket, assigned to an agent, its next reply due 12 s from now and its
+    # resolution 16 s from now
+    # (real deadlines: the worker's clock is not frozen, so the test waits for them), and a
+    # reseller webhook subscribed to the targets' breaches
+    now = timezone.now()
+    next_reply_due = now + datetime.timedelta(seconds=12)
+    resolution_due = now + datetime.timedelta(seconds=16)
+    with transaction.atomic():
+        Ticket.objects.filter(pk=template.pk).update(assignee=agent)
+        TicketClock.objects.filter(ticket=template, target="next_reply").update(
+            target_kind="wall_minutes",
+            target_value=120,
+            started_at=next_reply_due - datetime.timedelta(minutes=120),
+            due=next_reply_due,
+            at_risk_at=None,
+        )
+        TicketClock.objects.filter(ticket=template, target="resolution").update(
+            due=resolution_due, at_risk_at=None
+        )
+        Webhook.objects.create(
+            reseller_id=template.reseller_id,
+            url="https://hooks.example.com/sla",
+            secret="s" * 32,
+            events=["ticket.sla_breached"],
+        )
+    assert (
+        EscalationRule.objects.filter(
+            target__in=["next_reply", "resolution"], severity="critical", level=1, delay_minutes=0
+        ).count()
+        == 2
+    )
+    env = live.subprocess_env()
+    clocks = TicketClock.objects.filter(ticket=template, target__in=["next_reply", "resolution"])
+
+    # when a worker and beat run (the worker's start-up sweep arms the exact-time checks)
+    with live.processes(tmp_path) as started:
+        started.worker("worker", env)
+        started.beat("beat", env)
+        assert live.wait_until(
+            lambda: clocks.filter(breached_at__isnull=False).count() == 2,
+            timeout=120,
+            interval=0.5,
+        ), started.log("worker")[-4000:]
+
+    # then each target was marked breached less than 5 s after its due instant
+    delays = {
+        clock.target: (clock.breached_at - clock.due).total_seconds()
+        for clock in clocks
+        if clock.breached_at is not None and clock.due is not None
+    }
+    assert set(delays) == {"next_reply", "resolution"}
+    assert all(0 <= delay < 5 for delay in delays.values()), delays
+    # exactly once: one breach event and one level-1 escalation per target, from its own rows
+    events = TicketEvent.objects.filter(ticket=template)
+    breaches = events.filter(kind="sla_breached")
+    assert sorted(event.data["target"] for event in breaches) == ["next_reply", "resolution"]
+    escalated = events.filter(kind="escalated")
+    assert sorted((e.data["target"], e.data["level"]) for e in escalated) == [
+        ("next_reply", 1),
+        ("resolution", 1),
+    ]
+    assert all(clock.escalation_level == 1 for clock in clocks)
+    # the assignee was told of each breach, the supervisors of each level, once
+    notes = Notification.objects.filter(ticket=template)
+    assert sorted(notes.values_list("recipient__username", "kind")) == [
+        ("agent", "sla_breached"),
+        ("agent", "sla_breached"),
+        ("supervisor", "escalated"),
+        ("supervisor", "escalated"),
+    ]
+    # and the reseller's webhook got one delivery per breach
+    deliveries = WebhookDelivery.objects.filter(ticket=template, event="ticket.sla_breached")
+    assert set(deliveries.values_list("ticket_event_id", flat=True)) == set(
+        breaches.values_list("id", flat=True)
+    )
+    assert deliveries.count() == 2
+    # a retried sweep finds nothing left
+    assert escalation.target_breaches_mark().tickets == 0
+    assert events.filter(kind="sla_breached").count() == 2
