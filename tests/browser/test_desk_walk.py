@@ -20,6 +20,7 @@ from tests.factories import (
     SubscriptionFactory,
     SupportContractFactory,
     TicketFactory,
+    UserFactory,
 )
 from tickets.models import Ticket
 from workspace.models import RefusedCall
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
 
 # Hiragana, katakana (full and half width), CJK ideographs: Japanese in visible text.
+SEEDED_POLICY_NAME = "カスタマー・サポート・サービス約款 (2021-07-01 施行)"
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]+")
 
 
@@ -338,3 +340,28 @@ def test_a_favicon_is_linked_and_served(page, agent):
     response = page.request.get(href)
     assert response.status == 200
     assert "svg" in response.headers["content-type"]
+
+
+def test_english_admin_pages_and_errors_have_no_japanese(page, ascii_world):
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    log_in(page, root.username)
+    page.locator("#language-select").select_option("en")
+    page.locator("#language-submit").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    found: dict[str, list[str]] = {}
+    for url in (
+        "/admin/",
+        "/admin/tickets/ticket/",
+        f"/admin/tickets/ticket/{ascii_world[3][0].pk}/change/",
+        "/admin/contracts/supportcontract/add/",
+        "/admin/sla/policyrule/add/",
+    ):
+        page.goto(url)
+        if "/add/" in url:
+            page.locator("input[name=_save]").click()
+            page.wait_for_load_state()
+        # The seeded policy's name is data (sla/migrations/0002_seed_terms.py), not the UI's.
+        hits = [h for h in _visible_japanese(page) if h not in SEEDED_POLICY_NAME]
+        if hits:
+            found[url] = hits
+    assert found == {}
