@@ -693,6 +693,16 @@ PLAN_JA: Final[Mapping[str, str]] = {
     BUSINESS_HOURS: "平日9時～17時",
     TWENTY_FOUR_SEVEN: "24時間365日",
 }
+# The same in English words (not the codes "high", "business_hours").
+SEVERITY_EN: Final[Mapping[str, str]] = {
+    CRITICAL: "Critical",
+    HIGH: "High",
+    NON_CRITICAL: "Non-critical",
+}
+PLAN_EN: Final[Mapping[str, str]] = {
+    BUSINESS_HOURS: "weekdays 9:00–17:00",
+    TWENTY_FOUR_SEVEN: "24 hours, 365 days",
+}
 
 
 def _clock(moment: datetime) -> str:
@@ -769,7 +779,10 @@ def _explain(deadline: Deadline) -> tuple[Step, ...]:
         f"{SEVERITY_JA.get(deadline.severity, deadline.severity)}・"
         f"{PLAN_JA.get(deadline.plan, deadline.plan)}契約"
     )
-    contract_en = f"{deadline.severity} on {deadline.plan}"
+    contract_en = (
+        f"{SEVERITY_EN.get(deadline.severity, deadline.severity)} severity, "
+        f"{PLAN_EN.get(deadline.plan, deadline.plan)} contract"
+    )
 
     steps = [Step("submitted", f"送信 {_full_ja(submitted)}", f"submitted {_full_en(submitted)}")]
     if rule.reception is Reception.ALWAYS:

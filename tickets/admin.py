@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib import admin, messages
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
@@ -17,6 +17,7 @@ from helpdesk.admin_history import DeskHistoryAdmin
 from helpdesk.exceptions import DomainError
 from tickets import services
 from tickets.models import Attachment, Message, Ticket, TicketEvent, TicketSequence
+from workspace.templatetags.workspace import explanation
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -122,7 +123,18 @@ class TicketAdmin(DeskHistoryAdmin):
     actions = ["take", "unassign", "resolve", "close", "reopen"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Ticket._meta.concrete_fields if f.name != "id"]
+        # The deadline's explanation is stored in both languages: shown in the active one.
+        return [
+            "deadline_explanation" if f.name == "sla_explanation" else f.name
+            for f in Ticket._meta.concrete_fields
+            if f.name != "id"
+        ]
+
+    @admin.display(description=_("期限の根拠"))
+    def deadline_explanation(self, obj: Ticket) -> str:
+        return format_html_join(
+            "", "<div>{}</div>", ((line,) for line in explanation(obj.sla_explanation))
+        )
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -28,10 +28,14 @@ _M365_SCOPE = frozenset(
         Category.ISOLATION,
         Category.TECHNICAL_INFORMATION,
         Category.CLIENT_SETUP,
+        # DOMAIN.md §11: creating users and assigning licences in the admin center is a
+        # standard cloud feature of Microsoft 365 / Office 365, so in scope there too.
+        Category.USER_AND_LICENCE,
     }
 )
-# Dynamics 365: the same without client application setup (Art. 3.1 <Dynamics 365>).
-_DYNAMICS_SCOPE = _M365_SCOPE - {Category.CLIENT_SETUP}
+# Dynamics 365: its own list, without client application setup (Art. 3.1 <Dynamics 365>)
+# nor the Microsoft 365 admin center's user creation.
+_DYNAMICS_SCOPE = _M365_SCOPE - {Category.CLIENT_SETUP, Category.USER_AND_LICENCE}
 
 # Which inquiry categories a product admits, by family and support scope (DOMAIN.md).
 #  - full: Microsoft 365 / Office 365 standard scope, Dynamics 365 its own scope;

@@ -239,7 +239,10 @@ class CustomerSearchForm(forms.Form):
     search = forms.CharField(
         label=_("リセラー・顧客・担当者を検索"),
         max_length=200,
-        help_text=_("顧客名・ドメイン・テナント ID・リセラー名・担当者の氏名またはメールアドレス"),
+        help_text=_(
+            "顧客名・ドメイン・テナント ID・リセラー名・担当者の氏名またはメールアドレス、"
+            "または発信者の電話番号"
+        ),
     )
 
 
@@ -290,6 +293,31 @@ class PhoneIntakeForm(forms.Form):
         if value is not None and value > timezone.now():
             raise forms.ValidationError(_("申込日時に未来の日時は指定できません。"))
         return value
+
+
+class RefusedCallForm(forms.Form):
+    """A call the terms refuse (Art. 3.5), kept on record: who called, about what, and why."""
+
+    caller_name = forms.CharField(label=_("発信者の氏名"), max_length=200)
+    caller_phone = forms.CharField(label=_("発信者の電話番号"), max_length=40, required=False)
+    requester = forms.TypedChoiceField(
+        label=_("登録済みの担当者"), coerce=int, required=False, empty_value=None
+    )
+    subscription = forms.TypedChoiceField(
+        label=_("サブスクリプション"), coerce=int, required=False, empty_value=None
+    )
+    category = forms.ChoiceField(label=_("カテゴリ"), required=False, choices=_EMPTY)
+    reason = forms.ChoiceField(label=_("お断り理由（第3条3.5）"), choices=RefusalReason.choices)
+    code = forms.CharField(widget=forms.HiddenInput, required=False, max_length=60)
+    summary = forms.CharField(
+        label=_("お問い合わせの内容"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+    def __init__(self, *args, contacts=(), subscriptions=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _choices_set(self, "requester", _EMPTY + [(c.pk, c.name) for c in contacts])
+        _choices_set(self, "subscription", _EMPTY + [(s.pk, s.product.name) for s in subscriptions])
+        _choices_set(self, "category", _EMPTY + list(Category.choices))
 
 
 BULK_ACTIONS = [

@@ -55,3 +55,54 @@ class ContactReveal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.contact_id} ({self.purpose})"
+
+
+class RefusedCall(models.Model):
+    """A phone call the terms did not let the desk take (Art. 3.5): who called, about what,
+    and why it was refused. It opens no ticket and runs no clock, but is kept, so that the
+    desk can answer "did they call?" and see repeated out-of-scope calls."""
+
+    customer = models.ForeignKey(
+        "contracts.Customer",
+        verbose_name=_("顧客"),
+        on_delete=models.PROTECT,
+        related_name="refused_calls",
+    )
+    contact = models.ForeignKey(
+        "contracts.Contact",
+        verbose_name=_("担当者"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="refused_calls",
+    )
+    caller_name = models.CharField(_("発信者"), max_length=200)
+    caller_phone = models.CharField(_("発信者の電話番号"), max_length=40, blank=True)
+    subscription = models.ForeignKey(
+        "contracts.Subscription",
+        verbose_name=_("サブスクリプション"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="refused_calls",
+    )
+    category = models.CharField(_("カテゴリ"), max_length=40, blank=True)
+    reason = models.CharField(_("お断り理由"), max_length=30)
+    # The intake rule that refused it (a DomainError code such as "out_of_scope"), if any.
+    code = models.CharField(_("判定コード"), max_length=60, blank=True)
+    summary = models.TextField(_("お問い合わせの内容"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("記録者"),
+        on_delete=models.PROTECT,
+        related_name="refused_calls",
+    )
+    recorded_at = models.DateTimeField(_("記録日時"), db_index=True)
+
+    class Meta:
+        verbose_name = _("お断りした電話")
+        verbose_name_plural = _("お断りした電話")
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.caller_name} ({self.customer_id}, {self.reason})"

@@ -559,10 +559,11 @@ class ChartBar:
 
 
 def share_chart(
-    shares: list[ResellerShare], *, bar_width: int = 360, row_height: int = 28
+    shares: list[ResellerShare], *, bar_width: int = 360, row_height: int = 42
 ) -> dict[str, Any]:
     """Geometry of the on-time share chart, one horizontal bar per reseller (server-rendered
-    SVG: no chart library, no CDN)."""
+    SVG: no chart library, no CDN). Each reseller's name has its own line above its bar, so a
+    long name (Japanese ones run wide) never runs into the bar."""
     bars = [
         ChartBar(
             label=share.reseller,

@@ -10,6 +10,12 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("tickets/new/", views.phone_intake_search, name="phone_intake_search"),
     path("tickets/new/<int:customer_id>/", views.phone_intake, name="phone_intake"),
+    path(
+        "tickets/new/<int:customer_id>/refuse/",
+        views.phone_intake_refuse,
+        name="phone_intake_refuse",
+    ),
+    path("tickets/new/refused/<int:pk>/", views.refused_call, name="refused_call"),
     path("presence/", live_views.queue_presence, name="queue_presence"),
     path("bulk/", bulk.queue_bulk, name="queue_bulk"),
     path("tickets/<ticket_number:number>/", views.ticket_detail, name="ticket"),

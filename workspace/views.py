@@ -28,10 +28,10 @@ from replies import selectors as reply_selectors
 from tickets import services as ticket_services
 from tickets.clocks import first_response_state
 from tickets.downloads import attachment_response
-from tickets.models import Attachment, Channel, Message, Status, Ticket
+from tickets.models import Attachment, Category, Channel, Message, RefusalReason, Status, Ticket
 from tickets.targets import target_states
 from tickets.workflow import allowed_targets
-from workspace import collision, selectors, services, terms
+from workspace import collision, intake, selectors, services, terms
 from workspace.forms import (
     AssignForm,
     BulkForm,
@@ -41,12 +41,14 @@ from workspace.forms import (
     PhoneCallForm,
     PhoneIntakeForm,
     QueueFilterForm,
+    RefusedCallForm,
     RefuseForm,
     ReplyForm,
     RevealForm,
     SeverityForm,
     domain_error_to_form,
 )
+from workspace.models import RefusedCall
 
 
 def workspace_required(view: Callable) -> Callable:
@@ -450,24 +452,95 @@ def _intake_allowed(user) -> None:
 def phone_intake_search(request: HttpRequest) -> HttpResponse:
     _intake_allowed(request.user)
     form = CustomerSearchForm(request.GET or None)
-    customers = (
-        selectors.customers_search(search=form.cleaned_data["search"]) if form.is_valid() else []
-    )
+    customers: list[Customer] = []
+    callers: list[intake.CallerMatch] = []
+    if form.is_valid():
+        search = form.cleaned_data["search"]
+        customers = selectors.customers_search(search=search)
+        if intake.looks_like_phone(search):
+            callers = intake.callers_by_phone(user=request.user, number=search)
     return render(
         request,
         "workspace/phone_intake_search.html",
-        {"form": form, "customers": customers, "searched": form.is_bound},
+        {"form": form, "customers": customers, "callers": callers, "searched": form.is_bound},
     )
+
+
+def _intake_customer(request: HttpRequest, customer_id: int) -> tuple[Customer, list, list]:
+    _intake_allowed(request.user)
+    customer = get_object_or_404(Customer.objects.select_related("reseller"), pk=customer_id)
+    contact_rows, subscription_rows = selectors.customer_intake_choices(customer=customer)
+    return customer, list(contact_rows), list(subscription_rows)
+
+
+def _render_intake(
+    request: HttpRequest,
+    customer: Customer,
+    contacts: list,
+    subscriptions: list,
+    *,
+    form: PhoneIntakeForm,
+    refusal: RefusedCallForm,
+    refused_code: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    refusal_reason = refusal["reason"].value() or ""
+    return render(
+        request,
+        "workspace/phone_intake.html",
+        {
+            "form": form,
+            "refusal_form": refusal,
+            "refused_code": refused_code,
+            "refused_message": intake.refusal_message(refused_code),
+            "guidance": intake.caller_guidance(reason=refusal_reason, code=refused_code)
+            if refused_code
+            else "",
+            "customer": customer,
+            "contacts": contacts,
+            "subscriptions": subscriptions,
+            "terms": intake.intake_terms(
+                customer=customer, subscriptions=subscriptions, now=timezone.now()
+            ),
+            "refused_calls": intake.refused_calls_recent(customer=customer),
+            "severity_definitions": terms.SEVERITY_DEFINITIONS,
+        },
+        status=status,
+    )
+
+
+def _refusal_initial(form: PhoneIntakeForm, contacts: list, code: str) -> dict:
+    """The refusal form filled from what the agent typed in the intake form."""
+    data = form.cleaned_data
+    contact = next((c for c in contacts if c.pk == data.get("requester")), None)
+    summary = "\n".join(part for part in (data.get("subject"), data.get("description")) if part)
+    category = data.get("category") or ""
+    return {
+        "caller_name": contact.name if contact else "",
+        "requester": contact.pk if contact else None,
+        "subscription": data.get("subscription"),
+        "category": category,
+        "reason": intake.refusal_reason_for(code=code, category=category),
+        "code": code,
+        "summary": summary,
+    }
 
 
 @workspace_required
 def phone_intake(request: HttpRequest, customer_id: int) -> HttpResponse:
-    _intake_allowed(request.user)
-    customer = get_object_or_404(Customer.objects.select_related("reseller"), pk=customer_id)
-    contact_rows, subscription_rows = selectors.customer_intake_choices(customer=customer)
-    contacts, subscriptions = list(contact_rows), list(subscription_rows)
-    form = PhoneIntakeForm(request.POST or None, contacts=contacts, subscriptions=subscriptions)
+    customer, contacts, subscriptions = _intake_customer(request, customer_id)
+    initial = {}
+    if request.GET.get("requester", "").isdigit():
+        initial["requester"] = int(request.GET["requester"])
+    form = PhoneIntakeForm(
+        request.POST or None, contacts=contacts, subscriptions=subscriptions, initial=initial
+    )
+    refusal_initial = {"requester": initial.get("requester")}
+    caller = next((c for c in contacts if c.pk == initial.get("requester")), None)
+    if caller is not None:
+        refusal_initial["caller_name"] = caller.name
     status = 200
+    refused_code = ""
     if request.method == "POST":
         status = 400
         if form.is_valid():
@@ -487,6 +560,11 @@ def phone_intake(request: HttpRequest, customer_id: int) -> HttpResponse:
                     assignee=request.user,
                 )
             except DomainError as error:
+                if error.code in intake.REFUSAL_CODES:
+                    # The terms refuse this call: say what to tell the caller, and offer to
+                    # record it (Art. 3.5), filled from what was typed.
+                    refused_code = error.code
+                    refusal_initial = _refusal_initial(form, contacts, error.code)
                 domain_error_to_form(form, error)
                 status = error.status_code
             else:
@@ -494,17 +572,80 @@ def phone_intake(request: HttpRequest, customer_id: int) -> HttpResponse:
                     request, _("チケット %(number)s を起票しました。") % {"number": ticket.number}
                 )
                 return redirect("workspace:ticket", number=ticket.number)
+    refusal = RefusedCallForm(
+        prefix="refusal", contacts=contacts, subscriptions=subscriptions, initial=refusal_initial
+    )
+    return _render_intake(
+        request,
+        customer,
+        contacts,
+        subscriptions,
+        form=form,
+        refusal=refusal,
+        refused_code=refused_code,
+        status=status,
+    )
+
+
+@workspace_required
+@require_POST
+def phone_intake_refuse(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Record a call the terms refuse (Art. 3.5); then show what to tell the caller."""
+    customer, contacts, subscriptions = _intake_customer(request, customer_id)
+    refusal = RefusedCallForm(
+        request.POST, prefix="refusal", contacts=contacts, subscriptions=subscriptions
+    )
+    if not refusal.is_valid():
+        form = PhoneIntakeForm(contacts=contacts, subscriptions=subscriptions)
+        return _render_intake(
+            request,
+            customer,
+            contacts,
+            subscriptions,
+            form=form,
+            refusal=refusal,
+            refused_code=refusal.data.get("refusal-code", ""),
+            status=400,
+        )
+    data = refusal.cleaned_data
+    call = intake.refused_call_record(
+        customer=customer,
+        contact=next((c for c in contacts if c.pk == data["requester"]), None),
+        caller_name=data["caller_name"],
+        caller_phone=data["caller_phone"],
+        subscription=next((s for s in subscriptions if s.pk == data["subscription"]), None),
+        category=data["category"],
+        reason=data["reason"],
+        code=data["code"],
+        summary=data["summary"],
+        actor=request.user,
+    )
+    messages.success(request, _("お断りした電話として記録しました。"))
+    return redirect("workspace:refused_call", pk=call.pk)
+
+
+@workspace_required
+def refused_call(request: HttpRequest, pk: int) -> HttpResponse:
+    _intake_allowed(request.user)
+    call = get_object_or_404(
+        RefusedCall.objects.select_related(
+            "customer__reseller", "contact", "subscription__product", "recorded_by"
+        ),
+        pk=pk,
+    )
     return render(
         request,
-        "workspace/phone_intake.html",
+        "workspace/refused_call.html",
         {
-            "form": form,
-            "customer": customer,
-            "contacts": contacts,
-            "subscriptions": subscriptions,
-            "severity_definitions": terms.SEVERITY_DEFINITIONS,
+            "call": call,
+            "reason_label": RefusalReason(call.reason).label
+            if call.reason in RefusalReason.values
+            else call.reason,
+            "category_label": Category(call.category).label if call.category else "",
+            "refused_message": intake.refusal_message(call.code),
+            "guidance": intake.caller_guidance(reason=call.reason, code=call.code),
+            "caller_phone": permissions.mask_phone(call.caller_phone),
         },
-        status=status,
     )
 
 

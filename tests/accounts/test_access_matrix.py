@@ -168,6 +168,19 @@ PAGES: dict[str, Page] = {
     "workspace:phone_intake": Page(
         lambda w: f"/tickets/new/{w.customer.pk}/", DISTRIBUTOR_DESK, personal_data="masked"
     ),
+    "workspace:phone_intake_refuse": Page(
+        lambda w: f"/tickets/new/{w.customer.pk}/refuse/",
+        row(LOGIN, 403, 302, 403, 302, 302),
+        "post",
+        lambda w: {
+            "refusal-caller_name": "Caller",
+            "refusal-reason": "out_of_scope",
+            "refusal-summary": "How to use Excel",
+        },
+    ),
+    "workspace:refused_call": Page(
+        lambda w: f"/tickets/new/refused/{MISSING}/", row(LOGIN, 403, 404, 403, 404, 404)
+    ),
     "workspace:ticket": Page(
         lambda w: f"/tickets/{w.ticket.number}/",
         row(LOGIN, 403, 200, 404, 200, 200),

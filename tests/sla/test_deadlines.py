@@ -475,8 +475,8 @@ def test_business_minutes_policy() -> None:
     assert deadline.steps[-1] == Step(
         "business_minutes",
         "高・平日9時～17時契約: 初回応答 営業時間で90分以内 → 6/9(火) 13:30",
-        "high on business_hours: first response within 90 minutes of business hours "
-        "→ due Tue 6/9 13:30",
+        "High severity, weekdays 9:00–17:00 contract: first response within 90 minutes "
+        "of business hours → due Tue 6/9 13:30",
     )
 
 
@@ -562,7 +562,7 @@ def test_explanation_golden_week_business_hours_high() -> None:
         Step(
             "reception_business_hours",
             "高・平日9時～17時契約: 受付時間 営業時間内",
-            "high on business_hours: reception in business hours",
+            "High severity, weekdays 9:00–17:00 contract: reception in business hours",
         ),
         Step(
             "closed",
@@ -574,7 +574,7 @@ def test_explanation_golden_week_business_hours_high() -> None:
         Step(
             "no_commitment",
             "高・平日9時～17時契約: 初回応答 確約なし",
-            "high on business_hours: no commitment",
+            "High severity, weekdays 9:00–17:00 contract: no commitment",
         ),
     )
 
@@ -589,7 +589,7 @@ def test_explanation_friday_evening_before_golden_week_24x365_high() -> None:
         Step(
             "reception_always",
             "高・24時間365日契約: 受付時間 24時間年中無休",
-            "high on 24x365: reception around the clock",
+            "High severity, 24 hours, 365 days contract: reception around the clock",
         ),
         Step("received", "受付日時 5/1(金) 17:30", "received Fri 5/1 17:30"),
         Step(
@@ -601,7 +601,8 @@ def test_explanation_friday_evening_before_golden_week_24x365_high() -> None:
         Step(
             "business_day_end",
             "高・24時間365日契約: 初回応答 翌営業日 → 5/7(木) 17:00",
-            "high on 24x365: first response by the next business day → due Thu 5/7 17:00",
+            "High severity, 24 hours, 365 days contract: "
+            "first response by the next business day → due Thu 5/7 17:00",
         ),
     )
 
@@ -643,13 +644,14 @@ def test_explanation_critical() -> None:
         Step(
             "reception_always",
             "重大・平日9時～17時契約: 受付時間 24時間年中無休",
-            "critical on business_hours: reception around the clock",
+            "Critical severity, weekdays 9:00–17:00 contract: reception around the clock",
         ),
         Step("received", "受付日時 6/9(火) 16:59:59", "received Tue 6/9 16:59:59"),
         Step(
             "wall_minutes",
             "重大・平日9時～17時契約: 初回応答 1時間以内 → 6/9(火) 17:59:59",
-            "critical on business_hours: first response within 1 hour → due Tue 6/9 17:59:59",
+            "Critical severity, weekdays 9:00–17:00 contract: "
+            "first response within 1 hour → due Tue 6/9 17:59:59",
         ),
     )
 

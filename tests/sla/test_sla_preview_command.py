@@ -37,7 +37,7 @@ def test_business_hours_high_on_golden_week_saturday():
             {
                 "code": "reception_business_hours",
                 "ja": "高・平日9時～17時契約: 受付時間 営業時間内",
-                "en": "high on business_hours: reception in business hours",
+                "en": "High severity, weekdays 9:00–17:00 contract: reception in business hours",
             },
             {
                 "code": "closed",
@@ -49,7 +49,7 @@ def test_business_hours_high_on_golden_week_saturday():
             {
                 "code": "no_commitment",
                 "ja": "高・平日9時～17時契約: 初回応答 確約なし",
-                "en": "high on business_hours: no commitment",
+                "en": "High severity, weekdays 9:00–17:00 contract: no commitment",
             },
         ],
     }

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts import permissions
 from contracts.models import VerificationMethod
 from notifications.selectors import notifications_unread_count
 from sla.deadlines import SlaState
@@ -120,3 +121,17 @@ def event_summary(event) -> str:
                 return f"{target} → {jst(datetime.datetime.fromisoformat(due))}"
         return target
     return ""
+
+
+@register.simple_tag(takes_context=True)
+def nav_access(context) -> dict[str, bool]:
+    """Which links of the main menu the signed-in user may follow (accounts.permissions):
+    a link that would only lead to "403" is not shown."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return {
+        "workspace": permissions.may_use_workspace(user),
+        "intake": permissions.may_open_tickets(user) and permissions.may_browse_customers(user),
+        "dashboard": permissions.may_see_dashboard(user),
+        "reports": permissions.may_read_reports(user),
+    }
