@@ -28,11 +28,12 @@ SQLite, are computed here with the same interpolation (`reports.periods.percenti
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
     Count,
@@ -40,6 +41,7 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -373,6 +375,19 @@ def _grouped(queryset: QuerySet, key: str | None, **aggregates: Any) -> dict[Any
 # --- the report ---------------------------------------------------------------------------------
 
 
+@contextmanager
+def _analytic_session() -> Iterator[None]:
+    """On PostgreSQL, the report's statements run in one read transaction without JIT (its
+    compilation costs more than these sub-second aggregates save) and with room to sort the
+    percentiles in memory."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '32MB'")
+        yield
+
+
 def sla_report(
     *,
     tickets: QuerySet[Ticket],
@@ -383,6 +398,17 @@ def sla_report(
     """The report over `tickets` (already scoped to what the caller may see)."""
     if group_by is not None and group_by not in GROUPS:
         raise ValueError(f"unknown grouping {group_by!r}")
+    with _analytic_session():
+        return _sla_report(tickets=tickets, period=period, now=now, group_by=group_by)
+
+
+def _sla_report(
+    *,
+    tickets: QuerySet[Ticket],
+    period: Period,
+    now: datetime.datetime,
+    group_by: str | None,
+) -> Report:
     key = GROUPS[group_by][0] if group_by else None
     scope = tickets.order_by()
     start, end = period.start, period.end
@@ -560,6 +586,105 @@ def _in_minutes(seconds: float | None) -> float | None:
     return None if seconds is None else seconds / 60
 
 
+class _Grouping(Aggregate):
+    """`GROUPING(column)`: 1 on the grand total's row of GROUPING SETS, 0 on a group's."""
+
+    function = "GROUPING"
+    output_field = IntegerField()
+
+
+def _grouping_sets(
+    queryset: QuerySet, fixed: list[str], key: str | None, aggregates: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """`queryset` grouped by `fixed` + `key` and by `fixed` alone in one query (PostgreSQL
+    GROUPING SETS): each row a dict of the fields and aggregates, with `whole` = 1 on the rows
+    over every group (the whole's percentiles cannot be summed from the groups')."""
+    if key is None:
+        if not fixed:
+            return [{**queryset.aggregate(**aggregates), "whole": 1}]
+        return [{**row, "whole": 1} for row in queryset.values(*fixed).annotate(**aggregates)]
+    grouped = queryset.values(*fixed, key).annotate(**aggregates, whole=_Grouping(key)).order_by()
+    sql, params = grouped.query.sql_with_params()
+    head, separator, group_by = sql.rpartition(" GROUP BY ")
+    assert separator and " ORDER BY " not in group_by and " HAVING " not in group_by
+    compiler = grouped.query.get_compiler(using=queryset.db)
+    fixed_sql = ", ".join(compiler.compile(grouped.query.resolve_ref(name))[0] for name in fixed)
+    sets = f"({group_by}), ({fixed_sql})" if fixed else f"({group_by}), ()"
+    with connection.cursor() as cursor:
+        cursor.execute(f"{head} GROUP BY GROUPING SETS ({sets})", params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+_DURATION_NAMES = ("business_median", "business_p90", "wall_median", "wall_p90")
+
+
+def _duration_aggregates(
+    start_field: str, end_field: str, stored_field: str, only: Q | None = None
+) -> dict[str, Any]:
+    wall = _wall_seconds(start_field, end_field)
+    missing = Q(**{f"{stored_field}__isnull": True})
+    return {
+        "business_median": _PercentileCont(stored_field, 0.5, filter=only),
+        "business_p90": _PercentileCont(stored_field, 0.9, filter=only),
+        "wall_median": _PercentileCont(wall, 0.5, filter=only),
+        "wall_p90": _PercentileCont(wall, 0.9, filter=only),
+        "missing": Count("pk", filter=missing & only if only is not None else missing),
+    }
+
+
+def _durations_of(row: Mapping[str, Any]) -> Durations:
+    return Durations(**{name: _in_minutes(row[name]) for name in _DURATION_NAMES})
+
+
+def _durations_in_database(
+    finished: QuerySet,
+    key: str | None,
+    *,
+    start_field: str,
+    end_field: str,
+    stored_field: str,
+) -> dict[Any, Durations] | None:
+    """`_durations` on PostgreSQL in one query, or None when a row lacks its stored business
+    seconds."""
+    rows = _grouping_sets(
+        finished, [], key, _duration_aggregates(start_field, end_field, stored_field)
+    )
+    if any(row["missing"] for row in rows):
+        return None
+    result = {
+        TOTAL_KEY if row["whole"] or key is None else row[key]: _durations_of(row) for row in rows
+    }
+    result.setdefault(TOTAL_KEY, Durations())
+    return result
+
+
+def _targets_in_database(
+    judged: QuerySet, key: str | None, now: datetime.datetime
+) -> dict[Any, dict[str, TargetFigures]] | None:
+    """`_targets` on PostgreSQL in one query (counts and percentiles per target and group,
+    and per target over all), or None when a fulfilled clock lacks its business seconds."""
+    fulfilled = Q(fulfilled_at__isnull=False)
+    aggregates = {
+        "met": Count("id", filter=q_target(SlaState.MET, now=now)),
+        "breached": Count("id", filter=q_target(SlaState.BREACHED, now=now)),
+        **_duration_aggregates("started_at", "fulfilled_at", "business_seconds", fulfilled),
+    }
+    rows = _grouping_sets(judged, ["target"], key, aggregates)
+    if any(row["missing"] for row in rows):
+        return None
+    result: dict[Any, dict[str, TargetFigures]] = {}
+    for row in rows:
+        group_key = TOTAL_KEY if row["whole"] or key is None else row[key]
+        figures = result.setdefault(group_key, _targets_empty()).get(row["target"])
+        if figures is None:
+            continue
+        figures.times = _durations_of(row)
+        if group_key != TOTAL_KEY or not key:
+            figures.met, figures.breached = row["met"], row["breached"]
+    return result
+
+
 def _durations(
     finished: QuerySet,
     key: str | None,
@@ -572,26 +697,12 @@ def _durations(
     (both set), per group and for the whole (TOTAL_KEY), in business minutes (stored in
     `stored_field`) and wall minutes. On PostgreSQL in the database when every row has its
     business seconds stored (2 queries); else one query and the business calendar here."""
-    if (
-        connection.vendor == "postgresql"
-        and not finished.filter(**{f"{stored_field}__isnull": True}).exists()
-    ):
-        wall = _wall_seconds(start_field, end_field)
-        aggregates = {
-            "business_median": _PercentileCont(stored_field, 0.5),
-            "business_p90": _PercentileCont(stored_field, 0.9),
-            "wall_median": _PercentileCont(wall, 0.5),
-            "wall_p90": _PercentileCont(wall, 0.9),
-        }
-
-        def durations(row: Mapping[str, Any]) -> Durations:
-            return Durations(**{name: _in_minutes(row[name]) for name in aggregates})
-
-        result = {TOTAL_KEY: durations(finished.aggregate(**aggregates))}
-        if key:
-            for row in finished.values(key).annotate(**aggregates).order_by():
-                result[row[key]] = durations(row)
-        return result
+    if connection.vendor == "postgresql":
+        found = _durations_in_database(
+            finished, key, start_field=start_field, end_field=end_field, stored_field=stored_field
+        )
+        if found is not None:
+            return found
     rows = list(finished.values_list(start_field, end_field, stored_field, *([key] if key else [])))
     missing = [(row[0], row[1]) for row in rows if row[2] is None]
     computed = iter(business_seconds_many(missing, calendar_current()) if missing else [])
@@ -621,8 +732,16 @@ def _targets(
     breached as `tickets.clocks` decides, and the times of those fulfilled."""
     clock_key = f"ticket__{key}" if key else None
     judged = TicketClock.objects.filter(
-        ticket__in=scope, due__gte=period.start, due__lt=period.end
+        target__in=[str(target) for target in INTERNAL_TARGETS],
+        due__gte=period.start,
+        due__lt=period.end,
     ).order_by()
+    if scope.query.where:
+        judged = judged.filter(ticket__in=scope)  # else every ticket: no semi-join to pay
+    if connection.vendor == "postgresql":
+        found = _targets_in_database(judged, clock_key, now)
+        if found is not None:
+            return found
     result: dict[Any, dict[str, TargetFigures]] = {}
     for row in judged.values("target", *([clock_key] if clock_key else [])).annotate(
         met=Count("id", filter=q_target(SlaState.MET, now=now)),
