@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -246,6 +247,14 @@ def test_durations_stored_or_computed_agree(month):
     computed = figures_dict(sla_report(tickets=tickets, period=NOVEMBER, now=NOW).total)
     assert computed == stored
     _check(computed, EXPECTED_A)
+    # `manage.py reports_backfill` stores them again: the same figures.
+    call_command("reports_backfill", "--batch-size", "3", stdout=io.StringIO())
+    assert Ticket.objects.filter(first_response_business_seconds__isnull=False).count() == 8
+    assert not TicketClock.objects.filter(
+        fulfilled_at__isnull=False, business_seconds__isnull=True
+    ).exists()
+    backfilled = figures_dict(sla_report(tickets=tickets, period=NOVEMBER, now=NOW).total)
+    assert backfilled == stored
 
 
 @pytest.mark.django_db
