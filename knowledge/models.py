@@ -9,6 +9,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from search import bigrams
+from search.models import TermVectorField
+
 
 class Visibility(models.TextChoices):
     INTERNAL = "internal", _("社内のみ")
@@ -54,7 +57,11 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # The product's full-text search (`search.bigrams`): the titles and the bodies (both
+    # languages) as bigram documents, GIN-indexed on PostgreSQL; written by `save` itself.
+    title_terms = TermVectorField(_("タイトルの検索語"), blank=True, default="", editable=False)
+    body_terms = TermVectorField(_("本文の検索語"), blank=True, default="", editable=False)
+    history = HistoricalRecords(excluded_fields=["updated_at", "title_terms", "body_terms"])
 
     class Meta:
         verbose_name = _("ナレッジ記事")
@@ -69,6 +76,15 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        """The search documents always follow the text, whoever saves (services, admin)."""
+        self.title_terms = bigrams.document_literal([self.title, self.title_en])
+        self.body_terms = bigrams.document_literal([self.body, self.body_en])
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "title_terms", "body_terms"}
+        super().save(*args, **kwargs)
 
     @property
     def is_shareable(self) -> bool:

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from knowledge.models import Article, ArticleLink, ArticleStatus, Visibility
 from knowledge.search import search_terms
+from search import bigrams
+from search import selectors as search_selectors
 from tickets.models import Ticket
 
 
@@ -27,17 +29,53 @@ def articles_due_for_review(*, today: datetime.date) -> QuerySet[Article]:
     return articles_all().filter(review_on__lte=today).exclude(status=ArticleStatus.ARCHIVED)
 
 
-def _scored(queryset: QuerySet[Article], terms: list[str]) -> QuerySet[Article]:
+def _matches(terms: list[str], *, prefix: bool) -> list[tuple[Q, Q]]:
+    """Per term: (in the title, in the body), both languages. On PostgreSQL through the
+    product's full-text search (`search`: the articles' bigram documents, GIN-indexed, so a
+    2-character word such as 障害 is a term); elsewhere as substrings of the text."""
+    result = []
+    for term in terms:
+        if search_selectors.fulltext_enabled():
+            literal = bigrams.query_literal(term, prefix=prefix)
+            if literal is None:
+                continue
+            result.append(
+                (
+                    Q(search_selectors.terms_match("title_terms", literal)),
+                    Q(search_selectors.terms_match("body_terms", literal)),
+                )
+            )
+        else:
+            result.append(
+                (
+                    Q(title__icontains=term) | Q(title_en__icontains=term),
+                    Q(body__icontains=term) | Q(body_en__icontains=term),
+                )
+            )
+    return result
+
+
+def _scored(
+    queryset: QuerySet[Article], terms: list[str], *, prefix: bool = False
+) -> QuerySet[Article]:
     """Articles matching any term, best first: a term in the title weighs 3, in the body 1
     (both languages), summed in the database."""
-    if not terms:
+    matches = _matches(terms, prefix=prefix)
+    if not matches:
         return queryset.none()
-    match = Q()
+    if search_selectors.fulltext_enabled():
+        # One literal per column for the filter: two bitmap index scans, one OR.
+        any_literal = search_selectors.any_word_literal(terms, prefix=prefix)
+        assert any_literal is not None
+        match = Q(search_selectors.terms_match("title_terms", any_literal)) | Q(
+            search_selectors.terms_match("body_terms", any_literal)
+        )
+    else:
+        match = Q()
+        for in_title, in_body in matches:
+            match |= in_title | in_body
     score = []
-    for term in terms:
-        in_title = Q(title__icontains=term) | Q(title_en__icontains=term)
-        in_body = Q(body__icontains=term) | Q(body_en__icontains=term)
-        match |= in_title | in_body
+    for in_title, in_body in matches:
         score.append(Case(When(in_title, then=Value(3)), default=Value(0)))
         score.append(Case(When(in_body, then=Value(1)), default=Value(0)))
     total: Expression = score[0]
@@ -58,7 +96,7 @@ def articles_search(
     base = (
         queryset if queryset is not None else articles_all().exclude(status=ArticleStatus.ARCHIVED)
     )
-    return list(_scored(base, search_terms(query))[:limit])
+    return list(_scored(base, search_terms(query), prefix=True)[:limit])
 
 
 def articles_suggested(*, ticket: Ticket, limit: int = 5) -> list[Article]:

@@ -11,28 +11,60 @@ Cohorts, stated once:
   `tickets.clocks.first_response_state` (tested to agree): met, breached, stopped (finished
   before its deadline without a response: `tickets.clocks.q_first_response`), and
   pending (deadline not reached yet);
-- *backlog*: tickets open at the end of the period (or now, if sooner), by age.
+- *backlog*: tickets open at the end of the period (or now, if sooner), by age;
+- *internal targets* (next reply, resolution: `tickets.targets`): each clock is judged in the
+  period its due instant falls, by `tickets.clocks.q_target` (met, breached); the times are
+  those of the clocks fulfilled among them, from the clock's start to its fulfilment (waits
+  included: they are their own figures);
+- *waiting*: the time tickets spent waiting on the customer and on Microsoft within the period
+  (from the status events), in wall minutes.
+
+Durations: business minutes are stored when a first response is given or a target fulfilled
+(`tickets.clocks.business_seconds_elapsed`), so on PostgreSQL the median and the 90th
+percentile are taken in the database (`percentile_cont`); rows from before that column, and
+SQLite, are computed here with the same interpolation (`reports.periods.percentile`).
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import (
+    Aggregate,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Plan
 from reports.periods import JST, Period, percentile
-from sla.deadlines import SlaState, business_seconds_many
+from sla.deadlines import INTERNAL_TARGETS, SlaState, Target, business_seconds_many
 from sla.models import Severity
 from sla.selectors import calendar_current
 from surveys.selectors import survey_results
-from tickets.clocks import q_first_response
-from tickets.models import OPEN_STATUSES, Channel, RefusalReason, Status, Ticket, TicketEvent
+from tickets.clocks import q_first_response, q_target
+from tickets.models import (
+    OPEN_STATUSES,
+    Channel,
+    RefusalReason,
+    Status,
+    Ticket,
+    TicketClock,
+    TicketEvent,
+)
 
 # group → (the ticket's field, the field of its label or None for a choice's label)
 GROUPS: dict[str, tuple[str, str | None]] = {
@@ -76,6 +108,36 @@ AGE_LABELS = {
     "over_30d": _("30日以上"),
 }
 TOTAL_KEY = "__total__"
+TARGET_LABELS = {Target.NEXT_REPLY: _("次回返信"), Target.RESOLUTION: _("解決")}
+WAITING_STATUSES = (Status.WAITING_ON_CUSTOMER, Status.WAITING_ON_MICROSOFT)
+
+
+@dataclass
+class Durations:
+    """Median and 90th percentile of some durations, in business and wall minutes."""
+
+    business_median: float | None = None
+    business_p90: float | None = None
+    wall_median: float | None = None
+    wall_p90: float | None = None
+
+
+@dataclass
+class TargetFigures:
+    """One internal target's clocks judged in the period."""
+
+    met: int = 0
+    breached: int = 0
+    times: Durations = field(default_factory=Durations)
+
+    @property
+    def on_time_share(self) -> float | None:
+        judged = self.met + self.breached
+        return round(100 * self.met / judged, 1) if judged else None
+
+
+def _targets_empty() -> dict[str, TargetFigures]:
+    return {str(target): TargetFigures() for target in INTERNAL_TARGETS}
 
 
 @dataclass
@@ -98,6 +160,9 @@ class Figures:
     surveys_sent: int = 0
     surveys_answered: int = 0
     survey_average: float | None = None
+    targets: dict[str, TargetFigures] = field(default_factory=_targets_empty)
+    waiting_on_customer_seconds: float = 0.0
+    waiting_on_microsoft_seconds: float = 0.0
 
     @property
     def with_commitment(self) -> int:
@@ -157,6 +222,20 @@ def columns() -> list[tuple[str, Any, Any]]:
             lambda f: _minutes(f.first_response_wall_p90),
         ),
     ]
+    for target in INTERNAL_TARGETS:
+        result += _target_columns(str(target))
+    result += [
+        (
+            "waiting_on_customer_minutes",
+            _("お客様回答待ち（分）"),
+            lambda f: _minutes(f.waiting_on_customer_seconds / 60),
+        ),
+        (
+            "waiting_on_microsoft_minutes",
+            _("Microsoft 回答待ち（分）"),
+            lambda f: _minutes(f.waiting_on_microsoft_seconds / 60),
+        ),
+    ]
     for bucket, _low, _high in AGE_BUCKETS:
         result.append(
             (
@@ -185,6 +264,43 @@ def columns() -> list[tuple[str, Any, Any]]:
         ("survey_average", _("満足度 平均 (1〜5)"), lambda f: f.survey_average),
     ]
     return result
+
+
+def _target_columns(target: str) -> list[tuple[str, Any, Any]]:
+    name = TARGET_LABELS[Target(target)]
+
+    def label(text: Any) -> Any:
+        return _("%(target)s %(figure)s") % {"target": name, "figure": text}
+
+    return [
+        (f"{target}_met", label(_("期限内")), lambda f: f.targets[target].met),
+        (f"{target}_breached", label(_("期限超過")), lambda f: f.targets[target].breached),
+        (
+            f"{target}_on_time_percent",
+            label(_("期限内率 (%)")),
+            lambda f: f.targets[target].on_time_share,
+        ),
+        (
+            f"{target}_business_minutes_median",
+            label(_("営業時間（分）中央値")),
+            lambda f: _minutes(f.targets[target].times.business_median),
+        ),
+        (
+            f"{target}_business_minutes_p90",
+            label(_("営業時間（分）90%")),
+            lambda f: _minutes(f.targets[target].times.business_p90),
+        ),
+        (
+            f"{target}_wall_minutes_median",
+            label(_("経過時間（分）中央値")),
+            lambda f: _minutes(f.targets[target].times.wall_median),
+        ),
+        (
+            f"{target}_wall_minutes_p90",
+            label(_("経過時間（分）90%")),
+            lambda f: _minutes(f.targets[target].times.wall_p90),
+        ),
+    ]
 
 
 def figures_dict(figures: Figures) -> dict[str, Any]:
@@ -259,6 +375,19 @@ def _grouped(queryset: QuerySet, key: str | None, **aggregates: Any) -> dict[Any
 # --- the report ---------------------------------------------------------------------------------
 
 
+@contextmanager
+def _analytic_session() -> Iterator[None]:
+    """On PostgreSQL, the report's statements run in one read transaction without JIT (its
+    compilation costs more than these sub-second aggregates save) and with room to sort the
+    percentiles in memory."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '32MB'")
+        yield
+
+
 def sla_report(
     *,
     tickets: QuerySet[Ticket],
@@ -269,6 +398,17 @@ def sla_report(
     """The report over `tickets` (already scoped to what the caller may see)."""
     if group_by is not None and group_by not in GROUPS:
         raise ValueError(f"unknown grouping {group_by!r}")
+    with _analytic_session():
+        return _sla_report(tickets=tickets, period=period, now=now, group_by=group_by)
+
+
+def _sla_report(
+    *,
+    tickets: QuerySet[Ticket],
+    period: Period,
+    now: datetime.datetime,
+    group_by: str | None,
+) -> Report:
     key = GROUPS[group_by][0] if group_by else None
     scope = tickets.order_by()
     start, end = period.start, period.end
@@ -276,13 +416,7 @@ def sla_report(
     judged_in_period = scope.filter(_in("first_response_due", start, end))
     judged = _judged(now)
 
-    by_received = _grouped(
-        received,
-        key,
-        received=Count("id"),
-        no_commitment=Count("id", filter=Q(first_response_due__isnull=True)),
-        reopened=Count("id", filter=Q(_reopened())),
-    )
+    by_received, refusals, times = _received_figures(received, key)
     by_deadline = _grouped(
         judged_in_period,
         key,
@@ -291,16 +425,6 @@ def sla_report(
         judged=Count("first_response_due", filter=judged),
         stopped=Count("first_response_due", filter=_stopped(now)),
     )
-    refusals: dict[Any, dict[str, int]] = {}
-    for row in (
-        received.filter(status=Status.REFUSED)
-        .values(*([key] if key else []), "refusal_reason")
-        .annotate(count=Count("id"))
-        .order_by()
-    ):
-        refusals.setdefault(row[key] if key else TOTAL_KEY, {})[row["refusal_reason"]] = row[
-            "count"
-        ]
     backlog_end = min(end, now)
     open_at_end = (
         scope.filter(received_at__lt=backlog_end)
@@ -316,9 +440,11 @@ def sla_report(
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=backlog_end))
     )
     by_backlog = _grouped(open_at_end, key, **_age_counts(backlog_end))
-    times = _first_response_times(received.filter(_ANSWERED), key)
+    targets = _targets(scope, key, period, now)
+    waits = _waiting(scope, key, start, backlog_end)
 
     keys: set[Any] = set(by_received) | set(by_deadline) | set(by_backlog) | set(refusals)
+    keys |= set(targets) | set(waits)
     keys.discard(TOTAL_KEY)
     labels = _labels(group_by, keys) if group_by else {}
     survey_rows = {
@@ -336,7 +462,8 @@ def sla_report(
         received_row = by_received.get(group_key) or {}
         deadline_row = by_deadline.get(group_key) or {}
         backlog_row = by_backlog.get(group_key) or {}
-        business, wall = times.get(group_key, ([], []))
+        durations = times.get(group_key, Durations())
+        waited = waits.get(group_key, {})
         survey = survey_rows.get(group_key)
         met = deadline_row.get("met") or 0
         judged_count = deadline_row.get("judged") or 0
@@ -351,10 +478,13 @@ def sla_report(
             breached=judged_count - met,
             stopped=stopped,
             pending=(deadline_row.get("total") or 0) - judged_count - stopped,
-            first_response_business_median=percentile(business, 0.5),
-            first_response_business_p90=percentile(business, 0.9),
-            first_response_wall_median=percentile(wall, 0.5),
-            first_response_wall_p90=percentile(wall, 0.9),
+            first_response_business_median=durations.business_median,
+            first_response_business_p90=durations.business_p90,
+            first_response_wall_median=durations.wall_median,
+            first_response_wall_p90=durations.wall_p90,
+            targets=targets.get(group_key) or _targets_empty(),
+            waiting_on_customer_seconds=waited.get(Status.WAITING_ON_CUSTOMER, 0.0),
+            waiting_on_microsoft_seconds=waited.get(Status.WAITING_ON_MICROSOFT, 0.0),
             refused=dict(refusals.get(group_key, {})),
             backlog={bucket: backlog_row.get(bucket) or 0 for bucket, _l, _h in AGE_BUCKETS},
             surveys_sent=survey.sent if survey else 0,
@@ -367,7 +497,13 @@ def sla_report(
             (build(group_key, labels.get(group_key, "—")) for group_key in keys),
             key=lambda figures: (figures.label, str(figures.key)),
         )
-        total = _total(rows, times, survey_results(user=None, tickets=scope, start=start, end=end))
+        total = _total(
+            rows,
+            times,
+            targets.get(TOTAL_KEY) or _targets_empty(),
+            waits.get(TOTAL_KEY, {}),
+            survey_results(user=None, tickets=scope, start=start, end=end),
+        )
     else:
         total = build(TOTAL_KEY, str(_("全体")))
         rows = []
@@ -380,6 +516,75 @@ def sla_report(
         trend=_trend(scope, period, now),
         breaches_by_severity=_breaches_by_severity(judged_in_period, now),
     )
+
+
+def _received_aggregates() -> dict[str, Any]:
+    return {
+        "received": Count("id"),
+        "no_commitment": Count("id", filter=Q(first_response_due__isnull=True)),
+        "reopened": Count("id", filter=Q(_reopened())),
+    }
+
+
+def _received_figures(
+    received: QuerySet[Ticket], key: str | None
+) -> tuple[dict[Any, dict], dict[Any, dict[str, int]], dict[Any, Durations]]:
+    """Of the tickets received in the period, per group: the counts, the refusals by reason
+    and the first-response times. On PostgreSQL one GROUPING SETS query reads the month's
+    rows once; elsewhere (or with business seconds not stored) three queries."""
+    if connection.vendor == "postgresql":
+        refused = {
+            f"refused_{reason}": Count("id", filter=Q(status=Status.REFUSED, refusal_reason=reason))
+            for reason in RefusalReason.values
+        }
+        rows = _grouping_sets(
+            received,
+            [],
+            key,
+            {
+                **_received_aggregates(),
+                **refused,
+                **_duration_aggregates(
+                    "received_at",
+                    "first_responded_at",
+                    "first_response_business_seconds",
+                    _ANSWERED,
+                ),
+            },
+        )
+        if not any(row["missing"] for row in rows):
+            by_received: dict[Any, dict] = {}
+            refusals: dict[Any, dict[str, int]] = {}
+            times: dict[Any, Durations] = {TOTAL_KEY: Durations()}
+            for row in rows:
+                group_key = TOTAL_KEY if row["whole"] or key is None else row[key]
+                by_received[group_key] = row
+                refusals[group_key] = {
+                    reason: row[f"refused_{reason}"]
+                    for reason in RefusalReason.values
+                    if row[f"refused_{reason}"]
+                }
+                times[group_key] = _durations_of(row)
+            return by_received, refusals, times
+    by_received = _grouped(received, key, **_received_aggregates())
+    refusals = {}
+    for row in (
+        received.filter(status=Status.REFUSED)
+        .values(*([key] if key else []), "refusal_reason")
+        .annotate(count=Count("id"))
+        .order_by()
+    ):
+        refusals.setdefault(row[key] if key else TOTAL_KEY, {})[row["refusal_reason"]] = row[
+            "count"
+        ]
+    times = _durations(
+        received.filter(_ANSWERED),
+        key,
+        start_field="received_at",
+        end_field="first_responded_at",
+        stored_field="first_response_business_seconds",
+    )
+    return by_received, refusals, times
 
 
 _SURVEY_GROUPS = {
@@ -403,21 +608,262 @@ def _age_counts(at: datetime.datetime) -> dict[str, Count]:
     return counts
 
 
-def _first_response_times(
-    answered: QuerySet[Ticket], key: str | None
-) -> dict[Any, tuple[list[float], list[float]]]:
-    """Minutes from receipt to first response, in business minutes (the business calendar's
-    opening hours) and wall minutes, per group and for the whole (TOTAL_KEY): one query."""
-    fields = ["received_at", "first_responded_at", *([key] if key else [])]
-    rows = list(answered.values_list(*fields))
-    business_seconds = business_seconds_many(((row[0], row[1]) for row in rows), calendar_current())
-    result: dict[Any, tuple[list[float], list[float]]] = {TOTAL_KEY: ([], [])}
-    for row, business in zip(rows, business_seconds, strict=True):
+class _PercentileCont(Aggregate):
+    """PostgreSQL's `percentile_cont(share) WITHIN GROUP (ORDER BY expression)`: linear
+    interpolation between closest ranks, as `reports.periods.percentile`."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(share)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression: Any, share: float, **extra: Any) -> None:
+        super().__init__(expression, share=float(share), **extra)
+
+
+def _wall_seconds(start_field: str, end_field: str) -> Func:
+    return Func(
+        F(end_field) - F(start_field),
+        template="GREATEST(0, EXTRACT(EPOCH FROM %(expressions)s))",
+        output_field=FloatField(),
+    )
+
+
+def _in_minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds / 60
+
+
+class _Grouping(Aggregate):
+    """`GROUPING(column)`: 1 on the grand total's row of GROUPING SETS, 0 on a group's."""
+
+    function = "GROUPING"
+    output_field = IntegerField()
+
+
+def _grouping_sets(
+    queryset: QuerySet, fixed: list[str], key: str | None, aggregates: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """`queryset` grouped by `fixed` + `key` and by `fixed` alone in one query (PostgreSQL
+    GROUPING SETS): each row a dict of the fields and aggregates, with `whole` = 1 on the rows
+    over every group (the whole's percentiles cannot be summed from the groups')."""
+    if key is None:
+        if not fixed:
+            return [{**queryset.aggregate(**aggregates), "whole": 1}]
+        return [{**row, "whole": 1} for row in queryset.values(*fixed).annotate(**aggregates)]
+    grouped = queryset.values(*fixed, key).annotate(**aggregates, whole=_Grouping(key)).order_by()
+    sql, params = grouped.query.sql_with_params()
+    head, separator, group_by = sql.rpartition(" GROUP BY ")
+    assert separator and " ORDER BY " not in group_by and " HAVING " not in group_by
+    compiler = grouped.query.get_compiler(using=queryset.db)
+    fixed_sql = ", ".join(compiler.compile(grouped.query.resolve_ref(name))[0] for name in fixed)
+    sets = f"({group_by}), ({fixed_sql})" if fixed else f"({group_by}), ()"
+    with connection.cursor() as cursor:
+        cursor.execute(f"{head} GROUP BY GROUPING SETS ({sets})", params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+_DURATION_NAMES = ("business_median", "business_p90", "wall_median", "wall_p90")
+
+
+def _duration_aggregates(
+    start_field: str, end_field: str, stored_field: str, only: Q | None = None
+) -> dict[str, Any]:
+    wall = _wall_seconds(start_field, end_field)
+    missing = Q(**{f"{stored_field}__isnull": True})
+    return {
+        "business_median": _PercentileCont(stored_field, 0.5, filter=only),
+        "business_p90": _PercentileCont(stored_field, 0.9, filter=only),
+        "wall_median": _PercentileCont(wall, 0.5, filter=only),
+        "wall_p90": _PercentileCont(wall, 0.9, filter=only),
+        "missing": Count("pk", filter=missing & only if only is not None else missing),
+    }
+
+
+def _durations_of(row: Mapping[str, Any]) -> Durations:
+    return Durations(**{name: _in_minutes(row[name]) for name in _DURATION_NAMES})
+
+
+def _durations_in_database(
+    finished: QuerySet,
+    key: str | None,
+    *,
+    start_field: str,
+    end_field: str,
+    stored_field: str,
+) -> dict[Any, Durations] | None:
+    """`_durations` on PostgreSQL in one query, or None when a row lacks its stored business
+    seconds."""
+    rows = _grouping_sets(
+        finished, [], key, _duration_aggregates(start_field, end_field, stored_field)
+    )
+    if any(row["missing"] for row in rows):
+        return None
+    result = {
+        TOTAL_KEY if row["whole"] or key is None else row[key]: _durations_of(row) for row in rows
+    }
+    result.setdefault(TOTAL_KEY, Durations())
+    return result
+
+
+def _targets_in_database(
+    judged: QuerySet, key: str | None, now: datetime.datetime
+) -> dict[Any, dict[str, TargetFigures]] | None:
+    """`_targets` on PostgreSQL in one query (counts and percentiles per target and group,
+    and per target over all), or None when a fulfilled clock lacks its business seconds."""
+    fulfilled = Q(fulfilled_at__isnull=False)
+    aggregates = {
+        "met": Count("id", filter=q_target(SlaState.MET, now=now)),
+        "breached": Count("id", filter=q_target(SlaState.BREACHED, now=now)),
+        **_duration_aggregates("started_at", "fulfilled_at", "business_seconds", fulfilled),
+    }
+    rows = _grouping_sets(judged, ["target"], key, aggregates)
+    if any(row["missing"] for row in rows):
+        return None
+    result: dict[Any, dict[str, TargetFigures]] = {}
+    for row in rows:
+        group_key = TOTAL_KEY if row["whole"] or key is None else row[key]
+        figures = result.setdefault(group_key, _targets_empty()).get(row["target"])
+        if figures is None:
+            continue
+        figures.times = _durations_of(row)
+        if group_key != TOTAL_KEY or not key:
+            figures.met, figures.breached = row["met"], row["breached"]
+    return result
+
+
+def _durations(
+    finished: QuerySet,
+    key: str | None,
+    *,
+    start_field: str,
+    end_field: str,
+    stored_field: str,
+) -> dict[Any, Durations]:
+    """Median and 90th percentile from `start_field` to `end_field` of the rows of `finished`
+    (both set), per group and for the whole (TOTAL_KEY), in business minutes (stored in
+    `stored_field`) and wall minutes. On PostgreSQL in the database when every row has its
+    business seconds stored (2 queries); else one query and the business calendar here."""
+    if connection.vendor == "postgresql":
+        found = _durations_in_database(
+            finished, key, start_field=start_field, end_field=end_field, stored_field=stored_field
+        )
+        if found is not None:
+            return found
+    rows = list(finished.values_list(start_field, end_field, stored_field, *([key] if key else [])))
+    missing = [(row[0], row[1]) for row in rows if row[2] is None]
+    computed = iter(business_seconds_many(missing, calendar_current()) if missing else [])
+    lists: dict[Any, tuple[list[float], list[float]]] = {TOTAL_KEY: ([], [])}
+    for row in rows:
+        business = (row[2] if row[2] is not None else next(computed)) / 60
         wall = max(0.0, (row[1] - row[0]).total_seconds() / 60)
-        for group_key in (TOTAL_KEY, row[2]) if key else (TOTAL_KEY,):
-            business_list, wall_list = result.setdefault(group_key, ([], []))
-            business_list.append(business / 60)
+        for group_key in (TOTAL_KEY, row[3]) if key else (TOTAL_KEY,):
+            business_list, wall_list = lists.setdefault(group_key, ([], []))
+            business_list.append(business)
             wall_list.append(wall)
+    return {
+        group_key: Durations(
+            business_median=percentile(business_list, 0.5),
+            business_p90=percentile(business_list, 0.9),
+            wall_median=percentile(wall_list, 0.5),
+            wall_p90=percentile(wall_list, 0.9),
+        )
+        for group_key, (business_list, wall_list) in lists.items()
+    }
+
+
+def _targets(
+    scope: QuerySet[Ticket], key: str | None, period: Period, now: datetime.datetime
+) -> dict[Any, dict[str, TargetFigures]]:
+    """The internal targets' clocks judged in the period (due in it), per group: met and
+    breached as `tickets.clocks` decides, and the times of those fulfilled."""
+    clock_key = f"ticket__{key}" if key else None
+    judged = TicketClock.objects.filter(
+        target__in=[str(target) for target in INTERNAL_TARGETS],
+        due__gte=period.start,
+        due__lt=period.end,
+    ).order_by()
+    if scope.query.where:
+        judged = judged.filter(ticket__in=scope)  # else every ticket: no semi-join to pay
+    if connection.vendor == "postgresql":
+        found = _targets_in_database(judged, clock_key, now)
+        if found is not None:
+            return found
+    result: dict[Any, dict[str, TargetFigures]] = {}
+    for row in judged.values("target", *([clock_key] if clock_key else [])).annotate(
+        met=Count("id", filter=q_target(SlaState.MET, now=now)),
+        breached=Count("id", filter=q_target(SlaState.BREACHED, now=now)),
+    ):
+        group_key = row[clock_key] if clock_key else TOTAL_KEY
+        figures = result.setdefault(group_key, _targets_empty()).get(row["target"])
+        if figures is not None:
+            figures.met, figures.breached = row["met"], row["breached"]
+    for target in INTERNAL_TARGETS:
+        fulfilled = judged.filter(target=target, fulfilled_at__isnull=False)
+        times = _durations(
+            fulfilled,
+            clock_key,
+            start_field="started_at",
+            end_field="fulfilled_at",
+            stored_field="business_seconds",
+        )
+        for group_key, durations in times.items():
+            if group_key == TOTAL_KEY and key:
+                continue  # the whole's times: `_total` takes them from the TOTAL_KEY entry
+            result.setdefault(group_key, _targets_empty())[str(target)].times = durations
+        if key and TOTAL_KEY in times:
+            result.setdefault(TOTAL_KEY, _targets_empty())[str(target)].times = times[TOTAL_KEY]
+    return result
+
+
+def _waiting(
+    scope: QuerySet[Ticket], key: str | None, start: datetime.datetime, end: datetime.datetime
+) -> dict[Any, dict[str, float]]:
+    """Seconds spent waiting on the customer and on Microsoft within [start, end), per group
+    and for the whole: from the status events of the tickets that were not finished before
+    the period (one query), each wait cut to the period; a wait still running ends at `end`."""
+    live = (
+        scope.filter(received_at__lt=end)
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
+    )
+    waiting = [str(status) for status in WAITING_STATUSES]
+    events = (
+        TicketEvent.objects.filter(
+            kind=TicketEvent.Kind.STATUS_CHANGED, ticket__in=live, created_at__lt=end
+        )
+        .filter(Q(data__from__in=waiting) | Q(data__to__in=waiting))
+        .order_by("ticket_id", "created_at", "id")
+        .values_list(
+            "ticket_id",
+            "created_at",
+            "data__from",
+            "data__to",
+            *([f"ticket__{key}"] if key else []),
+        )
+    )
+    result: dict[Any, dict[str, float]] = {}
+
+    def add(group_key: Any, status: str, since: datetime.datetime, until: datetime.datetime):
+        seconds = (min(until, end) - max(since, start)).total_seconds()
+        if seconds > 0:
+            for k in (TOTAL_KEY, group_key) if key else (TOTAL_KEY,):
+                bucket = result.setdefault(k, dict.fromkeys(waiting, 0.0))
+                bucket[status] += seconds
+
+    current: tuple[Any, str, datetime.datetime, Any] | None = None  # ticket, status, since, key
+    for row in events:
+        ticket_id, at, previous, status = row[:4]
+        group_key = row[4] if key else TOTAL_KEY
+        if current is not None and current[0] != ticket_id:
+            add(current[3], current[1], current[2], end)  # still waiting at the end
+            current = None
+        if current is not None and previous == current[1]:
+            add(group_key, current[1], current[2], at)
+            current = None
+        if status in waiting:
+            current = (ticket_id, status, at, group_key)
+    if current is not None:
+        add(current[3], current[1], current[2], end)
     return result
 
 
@@ -440,9 +886,15 @@ def _labels(group_by: str, keys: Iterable[Any]) -> dict[Any, str]:
     return labels
 
 
-def _total(rows: list[Figures], times: dict, surveys: list) -> Figures:
+def _total(
+    rows: list[Figures],
+    times: dict[Any, Durations],
+    targets: dict[str, TargetFigures],
+    waits: dict[str, float],
+    surveys: list,
+) -> Figures:
     """The whole: sums of the groups (every ticket is in exactly one group), percentiles over
-    all first responses, surveys over all."""
+    all first responses and fulfilled targets, waits and surveys over all."""
     total = Figures(key=TOTAL_KEY, label=str(_("全体")))
     for row in rows:
         for name in ("received", "no_commitment", "met", "breached", "stopped", "pending"):
@@ -452,11 +904,18 @@ def _total(rows: list[Figures], times: dict, surveys: list) -> Figures:
             total.refused[reason] = total.refused.get(reason, 0) + count
         for bucket, count in row.backlog.items():
             total.backlog[bucket] = total.backlog.get(bucket, 0) + count
-    business, wall = times.get(TOTAL_KEY, ([], []))
-    total.first_response_business_median = percentile(business, 0.5)
-    total.first_response_business_p90 = percentile(business, 0.9)
-    total.first_response_wall_median = percentile(wall, 0.5)
-    total.first_response_wall_p90 = percentile(wall, 0.9)
+        for target, figures in row.targets.items():
+            total.targets[target].met += figures.met
+            total.targets[target].breached += figures.breached
+    durations = times.get(TOTAL_KEY, Durations())
+    total.first_response_business_median = durations.business_median
+    total.first_response_business_p90 = durations.business_p90
+    total.first_response_wall_median = durations.wall_median
+    total.first_response_wall_p90 = durations.wall_p90
+    for target, figures in targets.items():
+        total.targets[target].times = figures.times
+    total.waiting_on_customer_seconds = waits.get(Status.WAITING_ON_CUSTOMER, 0.0)
+    total.waiting_on_microsoft_seconds = waits.get(Status.WAITING_ON_MICROSOFT, 0.0)
     [overall] = surveys
     total.surveys_sent, total.surveys_answered = overall.sent, overall.answered
     total.survey_average = overall.average

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -14,7 +15,9 @@ from notifications.services import outbox_enqueue
 from reports.models import ResellerReportSetting
 from reports.periods import previous_month
 from reports.selectors import columns, sla_report
+from sla.deadlines import OutOfCalendarRange, business_seconds_many
 from sla.selectors import calendar_current
+from tickets import clocks
 from tickets.models import Ticket
 
 # Sent from this hour (JST) of the first business day: the desk is open to answer questions.
@@ -71,3 +74,55 @@ def _report_mail(*, setting: ResellerReportSetting, period, now: datetime.dateti
     )
     _row, created = outbox_enqueue(channel="email", dedup_key=key, payload=payload)
     return 1 if created else 0
+
+
+def business_seconds_backfill(*, batch_size: int = 5000) -> int:
+    """Store the business seconds of first responses and fulfilled targets given before the
+    columns existed (`reports.selectors` computes those rows itself, slower): by primary key
+    in batches, with the current business calendar. Returns the rows written."""
+    from django.db import connection
+
+    from tickets.models import TicketClock
+
+    calendar = calendar_current()
+    written = 0
+    sources: list[tuple[Any, str, str, str]] = [
+        (Ticket, "received_at", "first_responded_at", "first_response_business_seconds"),
+        (TicketClock, "started_at", "fulfilled_at", "business_seconds"),
+    ]
+    for model, start, end, stored in sources:
+        pending = model.objects.filter(
+            **{f"{start}__isnull": False, f"{end}__isnull": False, f"{stored}__isnull": True}
+        )
+        last = 0
+        while True:
+            rows = list(
+                pending.filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", start, end)[:batch_size]
+            )
+            if not rows:
+                break
+            last = rows[-1][0]
+            try:
+                seconds: list[int | None] = list(
+                    business_seconds_many(((row[1], row[2]) for row in rows), calendar)
+                )
+            except OutOfCalendarRange:
+                seconds = [clocks.business_seconds_elapsed(row[1], row[2]) for row in rows]
+            ids = [row[0] for row in rows]
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"UPDATE {model._meta.db_table} SET {stored} = v.seconds "
+                        "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, seconds) "
+                        f"WHERE {model._meta.db_table}.id = v.id",
+                        [ids, seconds],
+                    )
+            else:
+                objects = [
+                    model(pk=pk, **{stored: value}) for pk, value in zip(ids, seconds, strict=True)
+                ]
+                model.objects.bulk_update(objects, [stored])
+            written += len(rows)
+    return written

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Replace
 
@@ -195,3 +195,38 @@ def search_hits(*, tickets: list, search: str, include_internal: bool, labels: d
         if ticket.pk not in hits:
             hits[ticket.pk] = Hit(str(labels["other"]))
     return hits
+
+
+# --- matching any document column (the knowledge base's articles too) -------------------------
+
+
+class _Matches(Func):
+    """`column @@ CAST(literal AS tsquery)`: a condition the column's GIN index answers."""
+
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def terms_match(column: str, literal: str) -> Func:
+    """`column` (a `search.models.TermVectorField`) matches the `tsquery` literal `literal`
+    (PostgreSQL only; elsewhere the callers match the text itself)."""
+    return _Matches(F(column), Func(Value(literal), template="CAST(%(expressions)s AS tsquery)"))
+
+
+def any_word_literal(words: list[str], *, prefix: bool = True) -> str | None:
+    """A `tsquery` literal matching any of `words` (each a phrase of its bigrams, as the
+    search box reads a word): for suggestions, where no text holds every word. None when no
+    word has a term."""
+    parts = [
+        literal
+        for word in words
+        if (literal := bigrams.query_literal(word.replace(" ", ""), prefix=prefix)) is not None
+    ]
+    return " | ".join(f"({part})" for part in parts) if parts else None
+
+
+def fulltext_enabled() -> bool:
+    """Whether the bigram documents are read (PostgreSQL); elsewhere text is matched as
+    substrings."""
+    return connection.vendor == "postgresql"

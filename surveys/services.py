@@ -10,7 +10,8 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from contracts.models import Contact
 from mail import selectors as mail_selectors
@@ -21,8 +22,10 @@ from surveys import links
 from surveys.exceptions import SurveyAnswerClosed, SurveyLinkInvalid, SurveyRatingInvalid
 from surveys.models import Survey, SurveyOptOut
 from surveys.selectors import survey_skip_reason
+from tickets import services as ticket_services
 from tickets.events import event_record
-from tickets.models import Status, Ticket, TicketEvent
+from tickets.models import Message, Status, Ticket, TicketEvent
+from tickets.services import AttachmentUpload
 
 
 def update_days() -> int:
@@ -88,6 +91,49 @@ def _mail_enqueue(*, survey: Survey) -> None:
     outbox_enqueue(
         channel="email", dedup_key=f"mail:survey:{survey.pk}", payload=payload, ticket=ticket
     )
+
+
+def survey_reply_text(*, survey: Survey) -> str:
+    """The lines a resolving reply ends with: the survey's signed link, its purpose
+    (Art. 14.2.2) and until when it can be answered. In Japanese, as the survey mail: the
+    page itself offers English."""
+    with translation.override("ja"):
+        return _(
+            "今回の対応について、満足度アンケート（1〜5 と任意のコメント）へのご協力をお願いします"
+            "（%(expires)s まで回答できます）。回答はサポート品質の改善のためにのみ利用します"
+            "（第14条14.2.2）。\n%(url)s"
+        ) % {"expires": format_jst(survey.expires_at), "url": links.answer_url(survey.token)}
+
+
+@transaction.atomic
+def reply_resolving(
+    *,
+    ticket: Ticket,
+    body: str,
+    actor,
+    attachments: list[AttachmentUpload] | None = None,
+    now: datetime.datetime | None = None,
+) -> Message:
+    """An agent's reply that resolves the ticket. The ticket's one survey is created first,
+    by the same rules as on any resolution (`survey_skip_reason`), so the reply ends with
+    its link and the survey mail carries the same one; the resolution then finds the survey
+    there and sends nothing more. A ticket resolved again after a reopening, or a requester
+    who is not surveyed, gets the reply without a link."""
+    now = now or timezone.now()
+    survey = survey_send(ticket=ticket, agent=actor, now=now)
+    if survey is not None:
+        body = body.rstrip() + "\n\n" + survey_reply_text(survey=survey)
+    message = ticket_services.message_add(
+        ticket=ticket,
+        kind=Message.Kind.REPLY,
+        body=body,
+        attachments=attachments or [],
+        author_user=actor,
+        actor=actor,
+        now=now,
+    )
+    ticket_services.ticket_resolve(ticket=ticket, actor=actor, now=now)
+    return message
 
 
 def survey_for_signature(*, signature: str, now: datetime.datetime | None = None) -> Survey:

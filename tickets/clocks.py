@@ -45,6 +45,7 @@ __all__ = [
     "OPEN_STATUS_VALUES",
     "ClockColumns",
     "SlaState",
+    "business_seconds_elapsed",
     "first_response_derived",
     "first_response_margin",
     "first_response_restart",
@@ -151,6 +152,23 @@ def state_of(row: Any, columns: ClockColumns, *, now: datetime.datetime) -> SlaS
         stopped_at=_stopped_at(row, columns),
         paused_since=_value(row, columns.paused_since) if columns.paused_since else None,
     )
+
+
+def business_seconds_elapsed(
+    start: datetime.datetime | None, end: datetime.datetime | None
+) -> int | None:
+    """Business seconds from `start` to `end` by the current business calendar (what the
+    reports store for a first response and a fulfilled target); None when either is missing
+    or the calendar does not cover them."""
+    if start is None or end is None:
+        return None
+    from sla.selectors import calendar_current
+
+    try:
+        [seconds] = deadlines.business_seconds_many([(start, end)], calendar_current())
+    except deadlines.OutOfCalendarRange:
+        return None
+    return seconds
 
 
 def first_response_state(*, ticket: Ticket, now: datetime.datetime) -> SlaState:

@@ -159,6 +159,11 @@ class Ticket(models.Model):
     at_risk_at = models.DateTimeField(_("期限間近の警告時刻"), null=True, blank=True)
     at_risk_notified_at = models.DateTimeField(_("期限間近の警告日時"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("初回応答日時"), null=True, blank=True)
+    # Business seconds from receipt to the first response, stored when it is given (the
+    # business calendar of that moment): the reports take percentiles of it in the database.
+    first_response_business_seconds = models.PositiveIntegerField(
+        _("初回応答までの営業時間（秒）"), null=True, blank=True
+    )
     breached_at = models.DateTimeField(_("期限超過日時"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("エスカレーションレベル"), default=0)
     next_escalation_at = models.DateTimeField(_("次のエスカレーション"), null=True, blank=True)
@@ -441,6 +446,11 @@ class TicketClock(models.Model):
     paused_status = models.CharField(_("停止の理由"), max_length=25, blank=True)
     paused_seconds = models.PositiveIntegerField(_("計上しなかった時間（秒）"), default=0)
     fulfilled_at = models.DateTimeField(_("達成日時"), null=True, blank=True)
+    # Business seconds from the start to the fulfilment (waits included), stored when it is
+    # fulfilled: the reports take percentiles of it in the database.
+    business_seconds = models.PositiveIntegerField(
+        _("達成までの営業時間（秒）"), null=True, blank=True
+    )
     stopped_at = models.DateTimeField(_("計測終了日時"), null=True, blank=True)
     breached_at = models.DateTimeField(_("期限超過日時"), null=True, blank=True)
     at_risk_notified_at = models.DateTimeField(_("期限間近の警告日時"), null=True, blank=True)
@@ -473,6 +483,8 @@ class TicketClock(models.Model):
                 condition=clocks.q_target_escalation_pending(),
                 name="clock_next_escalation",
             ),
+            # The reports: a target's clocks judged in a period (by their due instant).
+            models.Index(fields=["target", "due"], name="clock_target_due"),
         ]
 
     def __str__(self) -> str:

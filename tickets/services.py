@@ -535,6 +535,9 @@ def message_add(
     changed = False
     if ticket.first_responded_at is None and _counts_as_first_response(kind, message.direction):
         ticket.first_responded_at = now
+        ticket.first_response_business_seconds = clocks.business_seconds_elapsed(
+            ticket.received_at, now
+        )
         ticket.next_escalation_at = None  # a first response stops further levels
         changed = True
         # A late answer the sweep had not caught still leaves the breach on record.

@@ -88,6 +88,7 @@ def _start(ticket: Ticket, clock: TicketClock, now: datetime.datetime, actor=Non
     clock.paused_status = ""
     clock.paused_seconds = 0
     clock.fulfilled_at = clock.stopped_at = clock.breached_at = None
+    clock.business_seconds = None
     clock.at_risk_notified_at = None
     clock.escalation_level = 0
     clock.next_escalation_at = None
@@ -133,6 +134,7 @@ def _fulfil(ticket: Ticket, clock: TicketClock, now: datetime.datetime, actor=No
         _resume(ticket, clock, now, actor)
     clock.fulfilled_at = now
     clock.next_escalation_at = None
+    clock.business_seconds = clocks.business_seconds_elapsed(clock.started_at, now)
     late = clock.due is not None and now > clock.due
     if late and clock.breached_at is None:
         # A late fulfilment the sweep had not caught: on record, nobody alerted.
@@ -221,6 +223,7 @@ def targets_on_status(*, ticket: Ticket, previous: str, now: datetime.datetime, 
             if clock.target == Target.RESOLUTION and clock.due is not None:
                 # Reopened: the resolution is owed again, against the same due instant.
                 clock.fulfilled_at = None
+                clock.business_seconds = None
                 _save(clock, actor, "sla: reopened")
                 _event(
                     ticket,

@@ -127,10 +127,24 @@ class ReplyForm(forms.Form):
     requests_information = forms.BooleanField(
         label=_("情報・ログを依頼する（お客様回答待ちにする, 第3条3.4）"), required=False
     )
+    resolve = forms.BooleanField(
+        label=_("この回答で解決済みにする"),
+        required=False,
+        help_text=_(
+            "満足度アンケートの対象のお客様には、回答の末尾にアンケートのリンクが付きます"
+            "（第14条14.2.2）。"
+        ),
+    )
     attachments = MultipleFileField(label=_("添付ファイル"), required=False)
     # The ticket's version when the page was loaded (workspace.collision): a reply written on
     # an older version is held until the agent has seen what changed.
     seen_version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        if cleaned.get("resolve") and cleaned.get("requests_information"):
+            self.add_error("resolve", _("情報・ログを依頼する回答では、解決済みにはできません。"))
+        return cleaned
 
     def uploads(self) -> list[AttachmentUpload]:
         return _uploads(self.cleaned_data.get("attachments") or [])

@@ -25,6 +25,7 @@ from contracts.models import Customer
 from helpdesk.exceptions import DomainError
 from microsoft.service_requests import escalation_topics, ticket_escalate
 from replies import selectors as reply_selectors
+from surveys import services as survey_services
 from tickets import services as ticket_services
 from tickets.clocks import first_response_state
 from tickets.downloads import attachment_response
@@ -238,6 +239,14 @@ def attachment_download(request: HttpRequest, number: str, attachment_id: int) -
 
 
 def _reply(request, ticket, form) -> str:
+    if form.cleaned_data.get("resolve"):
+        survey_services.reply_resolving(
+            ticket=ticket,
+            body=form.cleaned_data["body"],
+            attachments=form.uploads(),
+            actor=request.user,
+        )
+        return _("回答を送信し、解決済みにしました。")
     ticket_services.message_add(
         ticket=ticket,
         kind=Message.Kind.REPLY,

@@ -117,3 +117,35 @@ def test_article_suggested_on_the_ticket_is_inserted_into_the_reply(
     reply = Message.objects.get(ticket=ticket, kind=Message.Kind.REPLY)
     assert "メールが送信できないときの確認手順" in reply.body
     assert violations == []
+
+
+def test_resolving_reply_carries_the_survey_link_the_customer_answers(
+    page, violations, ticket, agent, screenshot
+):
+    log_in(page, agent.username)
+    page.goto(f"/tickets/{ticket.number}/")
+    page.locator("#id_reply-body").fill("設定を修正しました。")
+    page.get_by_label("この回答で解決済みにする").check()
+    page.get_by_role("button", name="回答を送信").click()
+    page.wait_for_selector(".message-success")
+    ticket.refresh_from_db()
+    assert ticket.status == "resolved"
+    reply = Message.objects.get(ticket=ticket, kind=Message.Kind.REPLY)
+    found = re.search(r"https?://[^/\s]+(/surveys/\S+/)(?=\s|$)", reply.body)
+    assert found, reply.body
+    # One survey, one mail: the reply and the mail open the same one.
+    survey = Survey.objects.get(ticket=ticket)
+    assert OutboxMessage.objects.filter(dedup_key__startswith="mail:survey:").count() == 1
+    expect(page.locator(f'.message a[href$="{found.group(1)}"]')).to_have_count(1)
+    screenshot(page, "resolving-reply-survey-link")
+
+    page.context.clear_cookies()
+    page.goto(found.group(1))  # the customer, from the reply, without login
+    expect(page.locator("#survey-purpose")).to_contain_text("14.2.2")
+    page.locator("#survey-submit").wait_for()
+    page.locator('input[name="rating"][value="5"]').check()
+    page.locator("#survey-submit").click()
+    expect(page.locator("#survey-thanks")).to_be_visible()
+    survey.refresh_from_db()
+    assert survey.rating == 5
+    assert violations == []

@@ -83,6 +83,50 @@ def test_suggestions_from_subject_and_description(ticket, shareable, internal):
 
 
 @pytest.mark.django_db
+def test_two_character_japanese_terms_find_articles_in_search_and_suggestions(
+    shareable, internal, customer_a, subscription_a, admin_contact_a
+):
+    """障害 is one bigram: the search box and the ticket page's suggestions find it."""
+    outage = services.article_create(
+        title="Teams 会議に参加できない", body="サービス障害の可能性: 正常性ダッシュボードを確認。"
+    )
+    outage.status = ArticleStatus.PUBLISHED
+    outage.save()
+    # Stored as the product's bigram document, and kept current by any save.
+    assert "'障害'" in Article.objects.get(pk=outage.pk).body_terms
+    found = selectors.articles_search(query="障害")
+    assert found == [internal, outage]  # in the title (3) before the body only (1)
+    assert selectors.articles_search(query="会議") == [outage]
+    assert selectors.articles_search(query="teams") == [outage]
+    assert selectors.articles_search(query="停電") == []
+    ticket = TicketFactory(
+        customer=customer_a,
+        subscription=subscription_a,
+        requester=admin_contact_a,
+        subject="障害",
+        description="",
+    )
+    assert set(selectors.articles_suggested(ticket=ticket)) == {internal, outage}
+    outage.body = "正常性ダッシュボードを確認。"
+    outage.save()
+    assert selectors.articles_search(query="障害") == [internal]
+
+
+@pytest.mark.django_db
+def test_knowledge_search_reads_the_gin_indexed_documents_on_postgresql(internal):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the bigram documents are read on PostgreSQL only")
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.articles_search(query="障害") == [internal]
+    sql = queries.captured_queries[0]["sql"]
+    assert "@@" in sql and '"title_terms"' in sql and '"body_terms"' in sql
+    assert "LIKE" not in sql.upper()
+
+
+@pytest.mark.django_db
 def test_insert_text_names_each_links_language(shareable):
     link = selectors.article_insert_text(article=shareable, mode="link")
     assert link.startswith("■ メールが送信できないときの確認手順")

@@ -227,3 +227,95 @@ def test_survey_results_by_agent_and_overall(phone_ticket, agent, supervisor):
         user=type("Anonymous", (), {"is_authenticated": False})(), start=start, end=end
     )
     assert none.sent == 0
+
+
+# --- the link in the resolving reply --------------------------------------------------------
+
+
+def _token_of(url: str) -> str | None:
+    match = re.search(r"/surveys/([^/\s]+)/", url)
+    assert match, url
+    return links.answer_token(match.group(1))
+
+
+def _reply_link(message) -> str:
+    match = re.search(r"https?://\S+/surveys/\S+?/(?=\s|$)", message.body)
+    assert match, message.body
+    return match.group(0)
+
+
+@pytest.mark.django_db
+def test_resolving_reply_carries_the_same_survey_link_as_the_mail(phone_ticket, agent):
+    from surveys.services import reply_resolving
+
+    # when
+    with time_machine.travel(NOW, tick=False):
+        message = reply_resolving(ticket=phone_ticket, body="設定を修正しました。", actor=agent)
+    # then: one survey, one mail, the reply and the mail open the same survey
+    phone_ticket.refresh_from_db()
+    assert phone_ticket.status == "resolved"
+    survey = Survey.objects.get(ticket=phone_ticket)
+    assert message.body.startswith("設定を修正しました。\n\n")
+    assert "14.2.2" in message.body
+    reply_url = _reply_link(message)
+    assert _token_of(reply_url) == str(survey.token)
+    assert _token_of(_link(_survey_mail(phone_ticket))) == str(survey.token)
+    assert OutboxMessage.objects.filter(dedup_key__startswith="mail:survey:").count() == 1
+    with time_machine.travel(NOW + datetime.timedelta(hours=1), tick=False):
+        path = reply_url.split("127.0.0.1:8000", 1)[1]
+        assert Client().post(path, {"rating": "4"}).status_code in (200, 302)
+    survey.refresh_from_db()
+    assert survey.rating == 4
+    # Reopened, then resolved again by a reply: still one survey, and no link this time.
+    ticket_services.ticket_reopen(ticket=phone_ticket, actor=agent)
+    again = reply_resolving(ticket=phone_ticket, body="再度修正しました。", actor=agent)
+    assert "/surveys/" not in again.body
+    assert Survey.objects.filter(ticket=phone_ticket).count() == 1
+    assert OutboxMessage.objects.filter(dedup_key__startswith="mail:survey:").count() == 1
+
+
+@pytest.mark.django_db
+def test_resolving_reply_has_no_link_when_the_requester_is_not_surveyed(
+    phone_ticket, agent, customer_a, subscription_a, admin_contact_a
+):
+    from surveys.services import reply_resolving
+
+    survey_opt_out(contact=phone_ticket.requester, via=SurveyOptOut.Via.DESK)
+    message = reply_resolving(ticket=phone_ticket, body="対応しました。", actor=agent)
+    assert message.body == "対応しました。"
+    assert not Survey.objects.exists()
+    SurveyOptOut.objects.all().delete()
+    relayed = TicketFactory(
+        customer=customer_a,
+        subscription=subscription_a,
+        requester=admin_contact_a,
+        channel=Channel.API,
+    )
+    message = reply_resolving(ticket=relayed, body="対応しました。", actor=agent)
+    assert "/surveys/" not in message.body
+    assert not Survey.objects.exists()
+
+
+@pytest.mark.django_db
+def test_ticket_page_reply_resolves_with_the_link(phone_ticket, agent):
+    client = Client()
+    client.force_login(agent)
+    url = reverse("workspace:ticket_action", args=[phone_ticket.number, "reply"])
+    refused = client.post(
+        url,
+        {
+            "reply-body": "ログをお送りください。",
+            "reply-requests_information": "on",
+            "reply-resolve": "on",
+        },
+    )
+    assert refused.status_code == 400
+    assert not phone_ticket.messages.filter(kind="reply").exists()
+    sent = client.post(url, {"reply-body": "修正しました。", "reply-resolve": "on"})
+    assert sent.status_code == 302
+    phone_ticket.refresh_from_db()
+    assert phone_ticket.status == "resolved"
+    reply = phone_ticket.messages.get(kind="reply")
+    assert _token_of(_reply_link(reply)) == str(Survey.objects.get(ticket=phone_ticket).token)
+    page = client.get(reverse("workspace:ticket", args=[phone_ticket.number]))
+    assert 'name="reply-resolve"' in page.content.decode()
