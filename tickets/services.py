@@ -497,6 +497,10 @@ def message_add(
         )
     now = now or timezone.now()
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.merged_into_id is not None:
+        # A message on a merged duplicate (a customer's mail to its old number) joins the
+        # original, where the thread now is (tickets.merge).
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.merged_into_id)
     message = Message(
         ticket=ticket,
         kind=kind,

@@ -230,6 +230,26 @@ class RefuseForm(forms.Form):
     )
 
 
+class MergeForm(forms.Form):
+    """Merge this ticket (the duplicate) into the ticket numbered `original`."""
+
+    original = forms.CharField(
+        label=_("統合先のチケット番号"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"placeholder": "CS-2026-000001", "autocomplete": "off"}),
+    )
+
+
+class LinkForm(forms.Form):
+    """Link this ticket to (or unlink it from) the ticket numbered `other`."""
+
+    other = forms.CharField(
+        label=_("関連チケットの番号"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"placeholder": "CS-2026-000001", "autocomplete": "off"}),
+    )
+
+
 class RevealForm(forms.Form):
     purpose = forms.ChoiceField(label=_("利用目的"), choices=RevealPurpose.choices)
     reason = forms.CharField(label=_("理由"), max_length=500)

@@ -25,6 +25,7 @@ from contracts.models import Customer
 from helpdesk.exceptions import DomainError
 from microsoft.service_requests import escalation_topics, ticket_escalate
 from replies import selectors as reply_selectors
+from tickets import merge as ticket_merge
 from tickets import services as ticket_services
 from tickets.clocks import first_response_state
 from tickets.downloads import attachment_response
@@ -36,6 +37,8 @@ from workspace.forms import (
     AssignForm,
     BulkForm,
     CustomerSearchForm,
+    LinkForm,
+    MergeForm,
     MicrosoftForm,
     NoteForm,
     PhoneCallForm,
@@ -157,6 +160,8 @@ def _ticket_forms(request: HttpRequest, ticket: Ticket, version: int) -> dict[st
         ),
         "refuse": RefuseForm(prefix="refuse"),
         "reveal": RevealForm(prefix="reveal"),
+        "merge": MergeForm(prefix="merge"),
+        "link": LinkForm(prefix="link"),
     }
 
 
@@ -202,6 +207,9 @@ def _render_ticket(
         if ticket.assignee_id and ticket.assignee_id != request.user.pk
         else None,
         "related": selectors.tickets_related(user=request.user, ticket=ticket),
+        "linked": ticket_merge.tickets_linked(user=request.user, ticket=ticket),
+        "merged_from": ticket_merge.tickets_merged_into(user=request.user, ticket=ticket),
+        "merged_into": ticket_merge.tickets_visible_merged_into(user=request.user, ticket=ticket),
         "history": selectors.ticket_history(ticket=ticket),
         "forms": ticket_forms,
         "open_form": bound[0] if bound else "",
@@ -351,6 +359,32 @@ def _reveal(request, ticket, form) -> str:
     return _("連絡先を表示しました。この操作は記録されています。")
 
 
+def _merge(request, ticket, form) -> str:
+    original = ticket_merge.ticket_find_other(
+        user=request.user, number=form.cleaned_data["original"], field="original"
+    )
+    ticket_merge.ticket_merge(duplicate=ticket, original=original, actor=request.user)
+    return _("%(original)s に統合しました。依頼者にメールでお知らせします。") % {
+        "original": original.number
+    }
+
+
+def _link(request, ticket, form) -> str:
+    other = ticket_merge.ticket_find_other(
+        user=request.user, number=form.cleaned_data["other"], field="other"
+    )
+    ticket_merge.ticket_link(ticket=ticket, other=other, actor=request.user)
+    return _("%(other)s を関連チケットにしました。") % {"other": other.number}
+
+
+def _unlink(request, ticket, form) -> str:
+    other = ticket_merge.ticket_find_other(
+        user=request.user, number=form.cleaned_data["other"], field="other"
+    )
+    ticket_merge.ticket_unlink(ticket=ticket, other=other, actor=request.user)
+    return _("%(other)s との関連付けを解除しました。") % {"other": other.number}
+
+
 def _reply_check_fresh(ticket: Ticket, form: forms.Form) -> None:
     """Not sent when the ticket changed after the page was loaded (二重対応防止): the ticket
     row is locked first, so two agents' replies are judged one after the other."""
@@ -399,6 +433,9 @@ _ACTIONS: dict[str, tuple[type[forms.Form], Callable[..., str]]] = {
     "close": (_NoFields, _close),
     "reopen": (_NoFields, _reopen),
     "reveal": (RevealForm, _reveal),
+    "merge": (MergeForm, _merge),
+    "link": (LinkForm, _link),
+    "unlink": (LinkForm, _unlink),
 }
 
 

@@ -94,3 +94,55 @@ def test_a_closed_case_is_found_by_a_word_of_its_messages(page, screenshot, agen
     screenshot(page, "search-hit")
     page.goto("/?queue=all")
     expect(row).to_be_visible()
+
+
+def test_an_agent_merges_a_duplicate_and_links_a_related_ticket(page, agent, ticket, customer_a):
+    duplicate = TicketFactory(
+        customer=customer_a,
+        subscription=ticket.subscription,
+        requester=ticket.requester,
+        subject="Exchange の障害（重複）",
+        channel="web",
+    )
+    message_add(
+        ticket=duplicate,
+        kind=Message.Kind.CUSTOMER,
+        body="重複側のメッセージです",
+        author_contact=duplicate.requester,
+    )
+    related = TicketFactory(customer=customer_a, subject="関連する別件")
+    log_in(page, agent.username)
+
+    # When the agent links a related ticket, it shows on both pages, and can be unlinked
+    page.goto(f"/tickets/{ticket.number}/")
+    page.locator("#action-link summary").click()
+    page.get_by_label("関連チケットの番号").fill(related.number)
+    page.get_by_role("button", name="関連付ける").click()
+    expect(page.locator("#linked-list")).to_contain_text(related.number)
+    page.goto(f"/tickets/{related.number}/")
+    expect(page.locator("#linked-list")).to_contain_text(ticket.number)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#linked-list").get_by_role("button", name="解除").click()
+    expect(page.locator("#linked-tickets .empty")).to_be_visible()
+
+    # When the agent merges the duplicate into the original, after confirming
+    page.goto(f"/tickets/{duplicate.number}/")
+    page.locator("#action-merge summary").click()
+    page.get_by_label("統合先のチケット番号").fill(ticket.number)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="統合する").click()
+
+    # Then the duplicate is closed and points to the original, whose thread has its message
+    expect(page.locator("#merged-into")).to_contain_text(ticket.number)
+    expect(page.locator("#ticket-status")).to_have_text("クローズ")
+    page.locator("#merged-into a").click()
+    expect(page.locator("#thread-heading")).to_be_visible()
+    expect(page.get_by_text("重複側のメッセージです")).to_be_visible()
+    expect(page.locator("#merged-from-list")).to_contain_text(duplicate.number)
+
+    # And merging into itself is refused with a message on the form
+    page.locator("#action-merge summary").click()
+    page.get_by_label("統合先のチケット番号").fill(ticket.number)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="統合する").click()
+    expect(page.locator("#action-merge")).to_contain_text("自分自身に統合することはできません")
