@@ -182,12 +182,21 @@ class Ticket(models.Model):
         on_delete=models.PROTECT,
         related_name="merged_tickets",
     )
+    # The customer's last word: the submission, then each message or call from their side
+    # (tickets.services.message_add). The queues show it.
+    last_customer_activity_at = models.DateTimeField(
+        _("お客様の最終アクティビティ"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    # Any change, and every message (message_add touches it): the queues' 最終更新 and the
+    # per-agent unread marker (workspace.models.TicketView).
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "last_customer_activity_at"])
     # Not a column: the SLA state at the time of a listing, set on the rows of a queue page
     # (workspace.selectors.queue_page) for the template.
     sla: SlaState
+    # Likewise: changed since the agent viewing the queue last opened it.
+    unread: bool
 
     class Meta:
         verbose_name = _("チケット")
@@ -262,6 +271,8 @@ class Ticket(models.Model):
             # a customer's or requester's other tickets on the ticket page.
             models.Index(fields=["submitted_at", "id"], name="ticket_submitted"),
             models.Index(fields=["requester", "submitted_at"], name="ticket_requester_submitted"),
+            # A queue sorted by last update (最終更新順).
+            models.Index(fields=["updated_at", "id"], name="ticket_updated"),
         ]
 
     def __str__(self) -> str:

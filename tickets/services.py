@@ -177,6 +177,7 @@ def ticket_open(
         created_by=_actor_or_none(actor),
         idempotency_key=idempotency_key,
         assignee=assignee,
+        last_customer_activity_at=submitted_at,
     )
     deadline = clocks.first_response_start(ticket=ticket, at=submitted_at)
     _save(ticket, actor)
@@ -525,6 +526,16 @@ def message_add(
     search_services.search_document_add_text(
         ticket=ticket, text=body, internal=kind == Message.Kind.INTERNAL_NOTE
     )
+    # Every message is an update of the ticket (the queues' 最終更新 and unread markers), and
+    # one from the customer's side is their latest activity; no history row for either.
+    touched: dict[str, datetime.datetime] = {"updated_at": now}
+    if kind == Message.Kind.CUSTOMER or (
+        kind == Message.Kind.PHONE_CALL and message.direction == Message.Direction.INBOUND
+    ):
+        touched["last_customer_activity_at"] = now
+    Ticket.objects.filter(pk=ticket.pk).update(**touched)
+    for field_name, value in touched.items():
+        setattr(ticket, field_name, value)
     event_record(
         ticket=ticket,
         kind=Kind.MESSAGE_ADDED,

@@ -80,6 +80,11 @@ class QueueFilterForm(forms.Form):
         ],
     )
     sla_state = forms.ChoiceField(label=_("SLA の状態"), required=False, choices=_EMPTY)
+    sort = forms.ChoiceField(
+        label=_("並び順"),
+        required=False,
+        choices=[("", _("キューの順（期限順）")), ("updated", _("最終更新順"))],
+    )
 
     def __init__(self, *args, resellers=(), agents=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("tickets/new/", views.phone_intake_search, name="phone_intake_search"),
     path("tickets/new/<int:customer_id>/", views.phone_intake, name="phone_intake"),
     path("presence/", live_views.queue_presence, name="queue_presence"),
+    path("live/", live_views.queue_live, name="queue_live"),
     path("bulk/", bulk.queue_bulk, name="queue_bulk"),
     path("tickets/<ticket_number:number>/", views.ticket_detail, name="ticket"),
     path(

@@ -69,9 +69,9 @@ def workspace_required(view: Callable) -> Callable:
 # --- queues -------------------------------------------------------------------------------------
 
 
-@workspace_required
-def queue_list(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
+def queue_context(request: HttpRequest, *, now) -> dict:
+    """Everything a queue page shows, from its query string: the queue page itself and the
+    live refresh of its rows (`live_views.queue_live`) read the same."""
     queue = request.GET.get("queue", selectors.DEFAULT_QUEUE)
     if queue not in selectors.QUEUE_LABELS:
         queue = selectors.DEFAULT_QUEUE
@@ -98,10 +98,11 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         search=data.get("search") or "",
         sla_target=data.get("sla_target") or "",
         sla_state=data.get("sla_state") or "",
+        sort=data.get("sort") or "",
     )
     queryset = selectors.tickets_in_queue(user=request.user, queue=queue, filters=filters, now=now)
     page = selectors.queue_page(
-        queryset=queryset,
+        queryset=selectors.with_last_seen(queryset, user=request.user),
         page_number=request.GET.get("page"),
         now=now,
         search=bool(filters.search.strip()),
@@ -119,24 +120,24 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     query_without_page.pop("page", None)
     query_without_queue = query_without_page.copy()
     query_without_queue.pop("queue", None)
-    return render(
-        request,
-        "workspace/queue.html",
-        {
-            "queues": selectors.queues_with_counts(user=request.user, now=now),
-            "queue": queue,
-            "queue_label": selectors.QUEUE_LABELS[queue],
-            "form": form,
-            "page": page,
-            "query_without_page": query_without_page.urlencode(),
-            "query_without_queue": query_without_queue.urlencode(),
-            "now": now,
-            # The supervisors' bulk bar (workspace.bulk).
-            "bulk_form": BulkForm(agents=agents)
-            if permissions.may_supervise(request.user)
-            else None,
-        },
-    )
+    return {
+        "queues": selectors.queues_with_counts(user=request.user, now=now),
+        "queue": queue,
+        "queue_label": selectors.QUEUE_LABELS[queue],
+        "form": form,
+        "page": page,
+        "query_without_page": query_without_page.urlencode(),
+        "query_without_queue": query_without_queue.urlencode(),
+        "query": request.GET.urlencode(),
+        "now": now,
+        # The supervisors' bulk bar (workspace.bulk).
+        "bulk_form": BulkForm(agents=agents) if permissions.may_supervise(request.user) else None,
+    }
+
+
+@workspace_required
+def queue_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "workspace/queue.html", queue_context(request, now=timezone.now()))
 
 
 # --- the ticket page ----------------------------------------------------------------------------
@@ -230,6 +231,7 @@ def _render_ticket(
 @workspace_required
 def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
     ticket = selectors.ticket_for_user(user=request.user, number=number)
+    services.ticket_seen(user=request.user, ticket=ticket, now=timezone.now())
     return _render_ticket(request, ticket)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -146,3 +147,44 @@ def test_an_agent_merges_a_duplicate_and_links_a_related_ticket(page, agent, tic
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="統合する").click()
     expect(page.locator("#action-merge")).to_contain_text("自分自身に統合することはできません")
+
+
+def test_the_queue_updates_without_reloading_and_a_passed_deadline_turns_breached(
+    page, agent, ticket, customer_a
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from tickets.models import Status
+    from tickets.services import ticket_transition
+
+    now = timezone.now()
+    Ticket.objects.filter(pk=ticket.pk).update(
+        first_response_due=now + datetime.timedelta(seconds=90),
+        at_risk_at=now - datetime.timedelta(minutes=1),
+    )
+    log_in(page, agent.username)
+    page.clock.install(time=now)
+    page.goto("/?queue=open")
+    row = page.locator(f'table.tickets tr[data-number="{ticket.number}"]')
+    expect(row.locator(".sla-label")).to_have_text("期限間近")
+    expect(row.locator(".unread-marker")).to_be_visible()  # never opened by this agent
+
+    # When a new ticket arrives and the first one changes state, the rows follow, unreloaded
+    page.evaluate("window.__same_page = true")
+    newcomer = TicketFactory(customer=customer_a, subject="新しく届いたお問い合わせ")
+    ticket_transition(ticket=ticket, to=Status.WAITING_ON_MICROSOFT, actor=agent)
+    page.clock.fast_forward(11_000)
+    new_row = page.locator(f'table.tickets tr[data-number="{newcomer.number}"]')
+    expect(new_row).to_be_visible()
+    expect(new_row).to_have_class(re.compile("row-new"))
+    expect(row.locator(".status-cell")).to_have_text("Microsoft 回答待ち")
+    expect(page.locator('[data-queue="waiting_on_microsoft"] .queue-count')).to_have_text("1")
+    assert page.evaluate("window.__same_page") is True
+
+    # When the deadline passes with the page open, the countdown says 期限超過 on the spot
+    page.clock.fast_forward(100_000)
+    expect(row.locator(".sla-label")).to_have_text("期限超過")
+    expect(row.locator(".sla")).to_have_attribute("data-sla-state", "breached")
+    expect(row.locator(".countdown")).to_contain_text("超過")
