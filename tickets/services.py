@@ -21,7 +21,7 @@ from helpdesk.history import history_user_set
 from search import services as search_services
 from sla.deadlines import SlaState
 from tickets import attachments as attachment_rules
-from tickets import clocks, eligibility, escalation, targets
+from tickets import clocks, eligibility, escalation, notices, targets
 from tickets.events import event_record
 from tickets.exceptions import (
     AttachmentRejected,
@@ -357,8 +357,9 @@ def ticket_assign(*, ticket: Ticket, assignee, actor=None, organisation=None) ->
     """Give the ticket to `assignee` (None: unassigned) and to `organisation`, by default the
     assignee's own. The organisation decides who sees the ticket (Art. 12): unassigning, or
     giving it to someone of no subcontractor, takes it away from the subcontractor that had it."""
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update().select_related("assignee").get(pk=ticket.pk)
     previous = ticket.assignee_id
+    previous_user = ticket.assignee
     ticket.assignee = assignee
     if organisation is None and assignee is not None:
         profile = Profile.objects.filter(user_id=assignee.pk).only("organisation_id").first()
@@ -377,6 +378,7 @@ def ticket_assign(*, ticket: Ticket, assignee, actor=None, organisation=None) ->
             "organisation": ticket.assigned_organisation_id,
         },
     )
+    notices.notify_assignment(ticket=ticket, previous=previous_user, assignee=assignee, actor=actor)
     return ticket
 
 
@@ -536,6 +538,8 @@ def message_add(
     Ticket.objects.filter(pk=ticket.pk).update(**touched)
     for field_name, value in touched.items():
         setattr(ticket, field_name, value)
+    if kind == Message.Kind.CUSTOMER:
+        notices.notify_customer_replied(ticket=ticket, body=body)
     event_record(
         ticket=ticket,
         kind=Kind.MESSAGE_ADDED,

@@ -24,6 +24,7 @@ from accounts import permissions
 from contracts.models import Customer
 from helpdesk.exceptions import DomainError
 from microsoft.service_requests import escalation_topics, ticket_escalate
+from notifications import services as notification_services
 from replies import selectors as reply_selectors
 from tickets import merge as ticket_merge
 from tickets import services as ticket_services
@@ -231,7 +232,12 @@ def _render_ticket(
 @workspace_required
 def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
     ticket = selectors.ticket_for_user(user=request.user, number=number)
-    services.ticket_seen(user=request.user, ticket=ticket, now=timezone.now())
+    now = timezone.now()
+    services.ticket_seen(user=request.user, ticket=ticket, now=now)
+    # Opening the ticket reads what the user was notified of about it.
+    notification_services.notifications_mark_read_for_ticket(
+        user=request.user, ticket=ticket, now=now
+    )
     return _render_ticket(request, ticket)
 
 
@@ -302,10 +308,8 @@ def _assign(request, ticket, form) -> str:
 
 
 def _take(request, ticket, form) -> str:
-    previous = ticket.assignee
+    # The previous assignee is told by the service (tickets.notices), as on every reassignment.
     ticket_services.ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
-    if previous is not None and previous.pk != request.user.pk:
-        collision.takeover_notify(ticket=ticket, previous=previous, actor=request.user)
     return _("自分の担当にしました。")
 
 

@@ -188,3 +188,40 @@ def test_the_queue_updates_without_reloading_and_a_passed_deadline_turns_breache
     expect(row.locator(".sla-label")).to_have_text("期限超過")
     expect(row.locator(".sla")).to_have_attribute("data-sla-state", "breached")
     expect(row.locator(".countdown")).to_contain_text("超過")
+
+
+def test_an_agent_is_notified_of_an_assignment_and_a_reply_and_opening_reads_them(
+    page, second_page, agent, supervisor, ticket
+):
+    # Given the supervisor assigns the ticket to the agent on the ticket page
+    log_in(second_page, supervisor.username)
+    second_page.goto(f"/tickets/{ticket.number}/")
+    second_page.locator("#action-assign summary").click()
+    second_page.locator("#action-assign select").select_option(str(agent.pk))
+    second_page.get_by_role("button", name="割り当てる").click()
+    second_page.wait_for_selector(".message-success")
+    # And the customer then writes on it
+    message_add(
+        ticket=ticket,
+        kind=Message.Kind.CUSTOMER,
+        body="まだメールが届きません",
+        author_contact=ticket.requester,
+    )
+
+    # Then the agent's bell counts two, and the list says what happened
+    log_in(page, agent.username)
+    expect(page.locator("#notifications-link .badge-count")).to_have_text("2")
+    page.locator("#notifications-link").click()
+    items = page.locator(".notification.unread")
+    expect(items).to_have_count(2)
+    expect(page.locator('[data-kind="assigned"]')).to_contain_text(
+        f"{ticket.number} があなたの担当になりました"
+    )
+    expect(page.locator('[data-kind="customer_replied"]')).to_contain_text("まだメールが届きません")
+
+    # When the agent opens one, the ticket opens and its notifications are read
+    page.locator('[data-kind="customer_replied"] a.notification-open').click()
+    expect(page.locator("h1 .ticket-number")).to_have_text(ticket.number)
+    expect(page.locator("#notifications-link .badge-count")).to_have_count(0)
+    page.locator("#notifications-link").click()
+    expect(page.locator(".notification.unread")).to_have_count(0)
