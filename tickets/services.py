@@ -357,7 +357,11 @@ def ticket_assign(*, ticket: Ticket, assignee, actor=None, organisation=None) ->
     """Give the ticket to `assignee` (None: unassigned) and to `organisation`, by default the
     assignee's own. The organisation decides who sees the ticket (Art. 12): unassigning, or
     giving it to someone of no subcontractor, takes it away from the subcontractor that had it."""
-    ticket = Ticket.objects.select_for_update().select_related("assignee").get(pk=ticket.pk)
+    # The previous assignee is read with the row (its notice, tickets.notices); only the
+    # ticket's row is locked (PostgreSQL locks no nullable side of an outer join).
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=ticket.pk)
+    )
     previous = ticket.assignee_id
     previous_user = ticket.assignee
     ticket.assignee = assignee
