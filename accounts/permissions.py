@@ -244,6 +244,16 @@ def may_see_ticket(user, ticket) -> bool:
     return access.is_desk
 
 
+def may_merge_tickets(user, duplicate, original) -> bool:
+    """Merge a duplicate into its original, or link two tickets: a desk user who sees both
+    (a subcontractor only within its organisation's tickets, Art. 12)."""
+    return (
+        access_of(user).is_desk
+        and may_see_ticket(user, duplicate)
+        and may_see_ticket(user, original)
+    )
+
+
 def customer_scope(user) -> Q | None:
     """The customers `user` may see, as a condition on Customer; None means every customer:
     a reseller its own; a subcontractor those of the tickets it may see; the distributor's

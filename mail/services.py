@@ -193,6 +193,24 @@ def reply_enqueue(*, message: Message) -> bool:
     return created
 
 
+def merged_enqueue(*, ticket: Ticket, original_number: str) -> bool:
+    """Tell the requester that a duplicate inquiry continues under its original's number
+    (tickets.merge), threaded under the duplicate's mails."""
+    if not ticket.requester.email:
+        return False
+    _payload, created = _enqueue(
+        dedup_key=f"mail:merged:{ticket.pk}",
+        ticket=ticket,
+        to=[ticket.requester.email],
+        key="merged",
+        context={**_ticket_context(ticket), "original_number": original_number},
+        purpose="merged",
+        in_reply_to=selectors.last_customer_message_id(ticket=ticket),
+        references=selectors.thread_message_ids(ticket=ticket),
+    )
+    return created
+
+
 def _mails_customer(ticket: Ticket) -> bool:
     return ticket.channel in settings.MAIL_CUSTOMER_CHANNELS
 
@@ -212,6 +230,8 @@ def on_ticket_event(event: TicketEvent) -> None:
     ):
         message = Message.objects.select_related("ticket").get(pk=event.data["message_id"])
         reply_enqueue(message=message)
+    elif event.kind == TicketEvent.Kind.MERGED and _mails_customer(ticket):
+        merged_enqueue(ticket=ticket, original_number=event.data["into"])
 
 
 def reminders_send(*, now: datetime.datetime | None = None) -> int:

@@ -36,6 +36,8 @@ class Notification(models.Model):
     dedup_key = models.CharField(max_length=200, null=True, blank=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     read_at = models.DateTimeField(_("既読日時"), null=True, blank=True)
+    # Not a column: the title in the reader's language, set by the list view.
+    display_title: str
 
     class Meta:
         verbose_name = _("通知")

@@ -156,3 +156,12 @@ def notifications_mark_all_read(*, user, now: datetime.datetime | None = None) -
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=now or timezone.now()
     )
+
+
+def notifications_mark_read_for_ticket(
+    *, user, ticket, now: datetime.datetime | None = None
+) -> int:
+    """Opening a ticket reads the user's unread notifications about it (one UPDATE)."""
+    return Notification.objects.filter(recipient=user, ticket=ticket, read_at__isnull=True).update(
+        read_at=now or timezone.now()
+    )

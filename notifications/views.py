@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from notifications import selectors, services
+from tickets.notices import title_for
 
 PAGE_SIZE = 50
 
@@ -32,6 +33,9 @@ def _back(request: HttpRequest) -> HttpResponseRedirect:
 def notification_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(selectors.notifications_for(user=request.user), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    for notification in page.object_list:
+        # In the reader's language for the ticket notices (assigned, taken, replied, at risk).
+        notification.display_title = title_for(notification)
     return render(
         request,
         "notifications/notification_list.html",

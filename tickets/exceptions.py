@@ -91,3 +91,28 @@ class TicketClosed(DomainError):
     status_code = 409
     message_ja = "このチケットはクローズ済みです。"
     message_en = "This ticket is closed."
+
+
+class MergeRefused(DomainError):
+    """tickets.merge: a ticket cannot be merged into itself, into a merged ticket, or twice."""
+
+    code = "merge_refused"
+    status_code = 409
+    message_ja = "このチケットは統合できません。"
+    message_en = "This ticket cannot be merged."
+
+
+class OtherTicketNotFound(DomainError):
+    """The ticket named for a merge or a link does not exist or is not the user's to see
+    (the same answer: a subcontractor learns nothing of other organisations' tickets)."""
+
+    code = "other_ticket_not_found"
+    message_ja = "指定したチケット番号のチケットが見つかりません。"
+    message_en = "No ticket with that number was found."
+
+
+class LinkRefused(DomainError):
+    code = "link_refused"
+    status_code = 409
+    message_ja = "このチケットは関連付けできません。"
+    message_en = "These tickets cannot be linked."

@@ -178,12 +178,30 @@ class Ticket(models.Model):
         related_name="created_tickets",
     )
     idempotency_key = models.CharField(_("冪等キー"), max_length=100, null=True, blank=True)
+    # A duplicate merged into its original (tickets.merge): closed, its thread moved there.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("統合先"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_tickets",
+    )
+    # The customer's last word: the submission, then each message or call from their side
+    # (tickets.services.message_add). The queues show it.
+    last_customer_activity_at = models.DateTimeField(
+        _("お客様の最終アクティビティ"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    # Any change, and every message (message_add touches it): the queues' 最終更新 and the
+    # per-agent unread marker (workspace.models.TicketView).
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "last_customer_activity_at"])
     # Not a column: the SLA state at the time of a listing, set on the rows of a queue page
     # (workspace.selectors.queue_page) for the template.
     sla: SlaState
+    # Likewise: changed since the agent viewing the queue last opened it.
+    unread: bool
 
     class Meta:
         verbose_name = _("チケット")
@@ -258,6 +276,8 @@ class Ticket(models.Model):
             # a customer's or requester's other tickets on the ticket page.
             models.Index(fields=["submitted_at", "id"], name="ticket_submitted"),
             models.Index(fields=["requester", "submitted_at"], name="ticket_requester_submitted"),
+            # A queue sorted by last update (最終更新順).
+            models.Index(fields=["updated_at", "id"], name="ticket_updated"),
         ]
 
     def __str__(self) -> str:
@@ -391,6 +411,11 @@ class TicketEvent(models.Model):
         SLA_BREACHED = "sla_breached", _("社内目標 期限超過")
         UPDATED = "updated", _("更新")
         SURVEY_ANSWERED = "survey_answered", _("満足度アンケートの回答")
+        # tickets.merge: on the duplicate, on its original, and a link on both tickets.
+        MERGED = "merged", _("重複として統合")
+        MERGE_RECEIVED = "merge_received", _("重複チケットを統合")
+        LINKED = "linked", _("関連付け")
+        UNLINKED = "unlinked", _("関連付けの解除")
 
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("チケット"), on_delete=models.CASCADE, related_name="events"
@@ -489,3 +514,38 @@ class TicketClock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.target}"
+
+
+class TicketLink(models.Model):
+    """Two tickets marked as related (tickets.merge), stored once: the lower id first."""
+
+    from_ticket = models.ForeignKey(
+        Ticket, verbose_name=_("チケット"), on_delete=models.CASCADE, related_name="links_from"
+    )
+    to_ticket = models.ForeignKey(
+        Ticket, verbose_name=_("関連チケット"), on_delete=models.CASCADE, related_name="links_to"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("作成者"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("関連チケット")
+        verbose_name_plural = _("関連チケット")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["from_ticket", "to_ticket"], name="ticket_link_once"),
+            models.CheckConstraint(
+                condition=Q(from_ticket__lt=models.F("to_ticket")), name="ticket_link_ordered"
+            ),
+        ]
+        indexes = [models.Index(fields=["to_ticket"], name="ticket_link_to")]
+
+    def __str__(self) -> str:
+        return f"{self.from_ticket_id} ↔ {self.to_ticket_id}"

@@ -21,7 +21,7 @@ from helpdesk.history import history_user_set
 from search import services as search_services
 from sla.deadlines import SlaState
 from tickets import attachments as attachment_rules
-from tickets import clocks, eligibility, escalation, targets
+from tickets import clocks, eligibility, escalation, notices, targets
 from tickets.events import event_record
 from tickets.exceptions import (
     AttachmentRejected,
@@ -177,6 +177,7 @@ def ticket_open(
         created_by=_actor_or_none(actor),
         idempotency_key=idempotency_key,
         assignee=assignee,
+        last_customer_activity_at=submitted_at,
     )
     deadline = clocks.first_response_start(ticket=ticket, at=submitted_at)
     _save(ticket, actor)
@@ -356,8 +357,13 @@ def ticket_assign(*, ticket: Ticket, assignee, actor=None, organisation=None) ->
     """Give the ticket to `assignee` (None: unassigned) and to `organisation`, by default the
     assignee's own. The organisation decides who sees the ticket (Art. 12): unassigning, or
     giving it to someone of no subcontractor, takes it away from the subcontractor that had it."""
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    # The previous assignee is read with the row (its notice, tickets.notices); only the
+    # ticket's row is locked (PostgreSQL locks no nullable side of an outer join).
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=ticket.pk)
+    )
     previous = ticket.assignee_id
+    previous_user = ticket.assignee
     ticket.assignee = assignee
     if organisation is None and assignee is not None:
         profile = Profile.objects.filter(user_id=assignee.pk).only("organisation_id").first()
@@ -376,6 +382,7 @@ def ticket_assign(*, ticket: Ticket, assignee, actor=None, organisation=None) ->
             "organisation": ticket.assigned_organisation_id,
         },
     )
+    notices.notify_assignment(ticket=ticket, previous=previous_user, assignee=assignee, actor=actor)
     return ticket
 
 
@@ -501,6 +508,10 @@ def message_add(
         )
     now = now or timezone.now()
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.merged_into_id is not None:
+        # A message on a merged duplicate (a customer's mail to its old number) joins the
+        # original, where the thread now is (tickets.merge).
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.merged_into_id)
     message = Message(
         ticket=ticket,
         kind=kind,
@@ -525,6 +536,18 @@ def message_add(
     search_services.search_document_add_text(
         ticket=ticket, text=body, internal=kind == Message.Kind.INTERNAL_NOTE
     )
+    # Every message is an update of the ticket (the queues' 最終更新 and unread markers), and
+    # one from the customer's side is their latest activity; no history row for either.
+    touched: dict[str, datetime.datetime] = {"updated_at": now}
+    if kind == Message.Kind.CUSTOMER or (
+        kind == Message.Kind.PHONE_CALL and message.direction == Message.Direction.INBOUND
+    ):
+        touched["last_customer_activity_at"] = now
+    Ticket.objects.filter(pk=ticket.pk).update(**touched)
+    for field_name, value in touched.items():
+        setattr(ticket, field_name, value)
+    if kind == Message.Kind.CUSTOMER:
+        notices.notify_customer_replied(ticket=ticket, body=body)
     event_record(
         ticket=ticket,
         kind=Kind.MESSAGE_ADDED,

@@ -9,9 +9,7 @@ change no one's answer."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext, override
 
-from notifications.services import notification_create
 from tickets.models import Message, Ticket, TicketEvent
 
 # Written by the worker on the clock alone: they do not make a written reply stale.
@@ -60,15 +58,3 @@ class StaleReply(Exception):
     def __init__(self, changes: list[TicketEvent]) -> None:
         super().__init__("stale reply")
         self.changes = changes
-
-
-def takeover_notify(*, ticket: Ticket, previous, actor) -> None:
-    """Tell the agent a ticket was taken from (in-app notification)."""
-    with override("ja"):
-        title = gettext("%(number)s の担当が %(user)s に変わりました") % {
-            "number": ticket.number,
-            "user": actor.get_username(),
-        }
-    notification_create(
-        recipient=previous, title=title, kind="ticket_taken", body=ticket.subject, ticket=ticket
-    )

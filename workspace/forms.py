@@ -80,6 +80,11 @@ class QueueFilterForm(forms.Form):
         ],
     )
     sla_state = forms.ChoiceField(label=_("SLA の状態"), required=False, choices=_EMPTY)
+    sort = forms.ChoiceField(
+        label=_("並び順"),
+        required=False,
+        choices=[("", _("キューの順（期限順）")), ("updated", _("最終更新順"))],
+    )
 
     def __init__(self, *args, resellers=(), agents=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -241,6 +246,26 @@ class RefuseForm(forms.Form):
         label=_("依頼者へのメッセージ"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("依頼者に回答として送信されます（第3条3.5）。"),
+    )
+
+
+class MergeForm(forms.Form):
+    """Merge this ticket (the duplicate) into the ticket numbered `original`."""
+
+    original = forms.CharField(
+        label=_("統合先のチケット番号"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"placeholder": "CS-2026-000001", "autocomplete": "off"}),
+    )
+
+
+class LinkForm(forms.Form):
+    """Link this ticket to (or unlink it from) the ticket numbered `other`."""
+
+    other = forms.CharField(
+        label=_("関連チケットの番号"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"placeholder": "CS-2026-000001", "autocomplete": "off"}),
     )
 
 

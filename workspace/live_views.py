@@ -4,12 +4,13 @@ Read and written only through the ticket rules of `tickets.selectors.tickets_vis
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from tickets.selectors import tickets_visible_to
 from workspace import collision, presence, selectors
-from workspace.views import workspace_required
+from workspace.views import queue_context, workspace_required
 
 MAX_NUMBERS = 100
 
@@ -56,4 +57,22 @@ def queue_presence(request: HttpRequest) -> JsonResponse:
     )
     return JsonResponse(
         {"tickets": {ids[ticket_id]: _viewers_json(v) for ticket_id, v in others.items()}}
+    )
+
+
+@workspace_required
+@require_GET
+def queue_live(request: HttpRequest) -> JsonResponse:
+    """The rows of a queue page as they are now (same query string as the page), with the
+    queues' counts: the page's script swaps them in, so new tickets and changed states appear
+    without reloading. The same queries as the page itself (no query per row)."""
+    context = queue_context(request, now=timezone.now())
+    return JsonResponse(
+        {
+            "rows": render_to_string("workspace/_queue_rows.html", context, request=request),
+            "count": render_to_string(
+                "workspace/_queue_count.html", context, request=request
+            ).strip(),
+            "counts": {queue.slug: queue.count for queue in context["queues"]},
+        }
     )

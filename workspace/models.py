@@ -106,3 +106,32 @@ class RefusedCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller_name} ({self.customer_id}, {self.reason})"
+
+
+class TicketView(models.Model):
+    """When an agent last opened a ticket's page: a ticket changed since (its `updated_at`
+    later) is unread for that agent in the queues. One row per agent and ticket."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("閲覧者"),
+        on_delete=models.CASCADE,
+        related_name="ticket_views",
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("チケット"),
+        on_delete=models.CASCADE,
+        related_name="views",
+    )
+    seen_at = models.DateTimeField(_("最終閲覧日時"))
+
+    class Meta:
+        verbose_name = _("チケットの閲覧")
+        verbose_name_plural = _("チケットの閲覧")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "ticket"], name="ticket_view_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.ticket_id} {self.seen_at:%Y-%m-%d %H:%M}"

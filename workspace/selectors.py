@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Field, Q, QuerySet
+from django.db.models import Count, F, Field, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -31,7 +31,7 @@ from sla.models import Severity
 from tickets import clocks
 from tickets.models import Message, Status, Ticket, TicketEvent
 from tickets.selectors import messages_all, tickets_visible_to
-from workspace.models import ContactReveal
+from workspace.models import ContactReveal, TicketView
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -135,6 +135,11 @@ class QueueFilters:
     search: str = ""
     sla_target: str = ""  # first_response (default), next_reply or resolution
     sla_state: str = ""
+    sort: str = ""  # "" (the queue's own order) or "updated" (last update first)
+
+
+# The sort options of a queue: its own order, or the last updated first.
+SORT_UPDATED = "updated"
 
 
 def tickets_in_queue(
@@ -179,9 +184,18 @@ def tickets_in_queue(
         queryset = queryset.filter(
             clocks.q_tickets_with_target(target, SlaState(filters.sla_state), now=now)
         )
+    if filters.sort == SORT_UPDATED:
+        return queryset.order_by("-updated_at", "-id")
     if any_state:
         return queryset.order_by("-submitted_at", "-id")
     return queryset.order_by(F("first_response_due").asc(nulls_last=True), "received_at", "id")
+
+
+def with_last_seen(queryset: QuerySet[Ticket], *, user) -> QuerySet[Ticket]:
+    """Each row with when `user` last opened it (`seen_at`), in the rows' own query: a
+    subquery on the unique (user, ticket) index, no query per row."""
+    seen = TicketView.objects.filter(user_id=user.pk, ticket=OuterRef("pk")).values("seen_at")[:1]
+    return queryset.annotate(seen_at=Subquery(seen))
 
 
 def search_includes_internal_notes(user) -> bool:
@@ -257,6 +271,9 @@ def queue_page(
     page = paginator.get_page(page_number)
     for ticket in page.object_list:
         ticket.sla = clocks.first_response_state(ticket=ticket, now=now)
+        # Changed since this agent last opened it (rows annotated by `with_last_seen`).
+        seen_at = getattr(ticket, "seen_at", False)
+        ticket.unread = seen_at is not False and (seen_at is None or ticket.updated_at > seen_at)
     return page
 
 

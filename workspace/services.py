@@ -1,13 +1,16 @@
-"""Writes of the agent workspace: the personal-data reveal log (Art. 14)."""
+"""Writes of the agent workspace: the personal-data reveal log (Art. 14), and when an agent
+last opened a ticket (the queues' unread marker)."""
 
 from __future__ import annotations
+
+import datetime
 
 from django.db import transaction
 
 from contracts.models import Contact
 from tickets.exceptions import ReasonRequired
 from tickets.models import Ticket
-from workspace.models import ContactReveal, RevealPurpose
+from workspace.models import ContactReveal, RevealPurpose, TicketView
 
 
 @transaction.atomic
@@ -26,4 +29,15 @@ def contact_reveal(
         raise ReasonRequired(fields={"reason": [ReasonRequired.code]})
     return ContactReveal.objects.create(
         user=user, contact=contact, ticket=ticket, purpose=purpose, reason=reason.strip()
+    )
+
+
+def ticket_seen(*, user, ticket: Ticket, now: datetime.datetime) -> None:
+    """`user` opened `ticket` now: it is read for them until it changes again."""
+    # One statement whether or not a row exists (INSERT … ON CONFLICT DO UPDATE).
+    TicketView.objects.bulk_create(
+        [TicketView(user=user, ticket=ticket, seen_at=now)],
+        update_conflicts=True,
+        unique_fields=["user", "ticket"],
+        update_fields=["seen_at"],
     )

@@ -24,8 +24,10 @@ from accounts import permissions
 from contracts.models import Customer
 from helpdesk.exceptions import DomainError
 from microsoft.service_requests import escalation_topics, ticket_escalate
+from notifications import services as notification_services
 from replies import selectors as reply_selectors
 from surveys import services as survey_services
+from tickets import merge as ticket_merge
 from tickets import services as ticket_services
 from tickets.clocks import first_response_state
 from tickets.downloads import attachment_response
@@ -37,6 +39,8 @@ from workspace.forms import (
     AssignForm,
     BulkForm,
     CustomerSearchForm,
+    LinkForm,
+    MergeForm,
     MicrosoftForm,
     NoteForm,
     PhoneCallForm,
@@ -69,9 +73,9 @@ def workspace_required(view: Callable) -> Callable:
 # --- queues -------------------------------------------------------------------------------------
 
 
-@workspace_required
-def queue_list(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
+def queue_context(request: HttpRequest, *, now) -> dict:
+    """Everything a queue page shows, from its query string: the queue page itself and the
+    live refresh of its rows (`live_views.queue_live`) read the same."""
     queue = request.GET.get("queue", selectors.DEFAULT_QUEUE)
     if queue not in selectors.QUEUE_LABELS:
         queue = selectors.DEFAULT_QUEUE
@@ -98,10 +102,11 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         search=data.get("search") or "",
         sla_target=data.get("sla_target") or "",
         sla_state=data.get("sla_state") or "",
+        sort=data.get("sort") or "",
     )
     queryset = selectors.tickets_in_queue(user=request.user, queue=queue, filters=filters, now=now)
     page = selectors.queue_page(
-        queryset=queryset,
+        queryset=selectors.with_last_seen(queryset, user=request.user),
         page_number=request.GET.get("page"),
         now=now,
         search=bool(filters.search.strip()),
@@ -119,24 +124,24 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     query_without_page.pop("page", None)
     query_without_queue = query_without_page.copy()
     query_without_queue.pop("queue", None)
-    return render(
-        request,
-        "workspace/queue.html",
-        {
-            "queues": selectors.queues_with_counts(user=request.user, now=now),
-            "queue": queue,
-            "queue_label": selectors.QUEUE_LABELS[queue],
-            "form": form,
-            "page": page,
-            "query_without_page": query_without_page.urlencode(),
-            "query_without_queue": query_without_queue.urlencode(),
-            "now": now,
-            # The supervisors' bulk bar (workspace.bulk).
-            "bulk_form": BulkForm(agents=agents)
-            if permissions.may_supervise(request.user)
-            else None,
-        },
-    )
+    return {
+        "queues": selectors.queues_with_counts(user=request.user, now=now),
+        "queue": queue,
+        "queue_label": selectors.QUEUE_LABELS[queue],
+        "form": form,
+        "page": page,
+        "query_without_page": query_without_page.urlencode(),
+        "query_without_queue": query_without_queue.urlencode(),
+        "query": request.GET.urlencode(),
+        "now": now,
+        # The supervisors' bulk bar (workspace.bulk).
+        "bulk_form": BulkForm(agents=agents) if permissions.may_supervise(request.user) else None,
+    }
+
+
+@workspace_required
+def queue_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "workspace/queue.html", queue_context(request, now=timezone.now()))
 
 
 # --- the ticket page ----------------------------------------------------------------------------
@@ -160,6 +165,8 @@ def _ticket_forms(request: HttpRequest, ticket: Ticket, version: int) -> dict[st
         ),
         "refuse": RefuseForm(prefix="refuse"),
         "reveal": RevealForm(prefix="reveal"),
+        "merge": MergeForm(prefix="merge"),
+        "link": LinkForm(prefix="link"),
     }
 
 
@@ -205,6 +212,9 @@ def _render_ticket(
         if ticket.assignee_id and ticket.assignee_id != request.user.pk
         else None,
         "related": selectors.tickets_related(user=request.user, ticket=ticket),
+        "linked": ticket_merge.tickets_linked(user=request.user, ticket=ticket),
+        "merged_from": ticket_merge.tickets_merged_into(user=request.user, ticket=ticket),
+        "merged_into": ticket_merge.tickets_visible_merged_into(user=request.user, ticket=ticket),
         "history": selectors.ticket_history(ticket=ticket),
         "forms": ticket_forms,
         "open_form": bound[0] if bound else "",
@@ -225,6 +235,12 @@ def _render_ticket(
 @workspace_required
 def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
     ticket = selectors.ticket_for_user(user=request.user, number=number)
+    now = timezone.now()
+    services.ticket_seen(user=request.user, ticket=ticket, now=now)
+    # Opening the ticket reads what the user was notified of about it.
+    notification_services.notifications_mark_read_for_ticket(
+        user=request.user, ticket=ticket, now=now
+    )
     return _render_ticket(request, ticket)
 
 
@@ -303,10 +319,8 @@ def _assign(request, ticket, form) -> str:
 
 
 def _take(request, ticket, form) -> str:
-    previous = ticket.assignee
+    # The previous assignee is told by the service (tickets.notices), as on every reassignment.
     ticket_services.ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
-    if previous is not None and previous.pk != request.user.pk:
-        collision.takeover_notify(ticket=ticket, previous=previous, actor=request.user)
     return _("自分の担当にしました。")
 
 
@@ -362,6 +376,32 @@ def _reveal(request, ticket, form) -> str:
     return _("連絡先を表示しました。この操作は記録されています。")
 
 
+def _merge(request, ticket, form) -> str:
+    original = ticket_merge.ticket_find_other(
+        user=request.user, number=form.cleaned_data["original"], field="original"
+    )
+    ticket_merge.ticket_merge(duplicate=ticket, original=original, actor=request.user)
+    return _("%(original)s に統合しました。依頼者にメールでお知らせします。") % {
+        "original": original.number
+    }
+
+
+def _link(request, ticket, form) -> str:
+    other = ticket_merge.ticket_find_other(
+        user=request.user, number=form.cleaned_data["other"], field="other"
+    )
+    ticket_merge.ticket_link(ticket=ticket, other=other, actor=request.user)
+    return _("%(other)s を関連チケットにしました。") % {"other": other.number}
+
+
+def _unlink(request, ticket, form) -> str:
+    other = ticket_merge.ticket_find_other(
+        user=request.user, number=form.cleaned_data["other"], field="other"
+    )
+    ticket_merge.ticket_unlink(ticket=ticket, other=other, actor=request.user)
+    return _("%(other)s との関連付けを解除しました。") % {"other": other.number}
+
+
 def _reply_check_fresh(ticket: Ticket, form: forms.Form) -> None:
     """Not sent when the ticket changed after the page was loaded (二重対応防止): the ticket
     row is locked first, so two agents' replies are judged one after the other."""
@@ -410,6 +450,9 @@ _ACTIONS: dict[str, tuple[type[forms.Form], Callable[..., str]]] = {
     "close": (_NoFields, _close),
     "reopen": (_NoFields, _reopen),
     "reveal": (RevealForm, _reveal),
+    "merge": (MergeForm, _merge),
+    "link": (LinkForm, _link),
+    "unlink": (LinkForm, _unlink),
 }
 
 

@@ -4,6 +4,9 @@
   "use strict";
   var INTERVAL = 4000;
   var TYPING_MS = 6000;
+  // The queue's rows: a whole page's queries, so less often than presence.
+  var LIVE_INTERVAL = parseInt(
+    (document.body && document.body.getAttribute("data-live-interval")) || "10000", 10);
 
   function csrfToken() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -94,18 +97,21 @@
     });
   }
 
-  // A queue page: who has each row's ticket open.
+  // A queue page: who has each row's ticket open, and the rows themselves kept current
+  // (new tickets, changed states, unread markers) without reloading.
   var table = document.querySelector("table.tickets[data-presence-url]");
   if (table) {
     var queueLabels = {
       viewing: table.getAttribute("data-label-viewing"),
       typing: table.getAttribute("data-label-typing")
     };
-    var slots = table.querySelectorAll("[data-presence-for]");
-    var numbers = Array.prototype.map.call(slots, function (slot) {
-      return slot.getAttribute("data-presence-for");
-    });
+    var slotsNow = function () { return table.querySelectorAll("[data-presence-for]"); };
     var poll = function () {
+      var slots = slotsNow();
+      var numbers = Array.prototype.map.call(slots, function (slot) {
+        return slot.getAttribute("data-presence-for");
+      });
+      if (!numbers.length) { return; }
       var url = table.getAttribute("data-presence-url") + "?numbers=" +
         encodeURIComponent(numbers.join(","));
       fetch(url, { credentials: "same-origin" })
@@ -120,10 +126,48 @@
           });
         }).catch(function () { /* the next poll tries again */ });
     };
-    if (numbers.length) {
-      poll();
-      window.setInterval(poll, INTERVAL);
-    }
+    poll();
+    window.setInterval(poll, INTERVAL);
+
+    var tbody = table.querySelector("tbody");
+    var emptyNote = document.getElementById("queue-empty");
+    var countNote = document.getElementById("result-count");
+    var refresh = function () {
+      fetch(table.getAttribute("data-live-url"), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          var before = {};
+          var checked = {};
+          tbody.querySelectorAll("tr[data-number]").forEach(function (row) {
+            before[row.getAttribute("data-number")] = row.getAttribute("data-status");
+          });
+          tbody.querySelectorAll("input[name=numbers]:checked").forEach(function (box) {
+            checked[box.value] = true;
+          });
+          tbody.innerHTML = data.rows;
+          tbody.querySelectorAll("tr[data-number]").forEach(function (row) {
+            var number = row.getAttribute("data-number");
+            if (!(number in before)) {
+              row.classList.add("row-new");
+            } else if (before[number] !== row.getAttribute("data-status")) {
+              row.classList.add("row-changed");
+            }
+            var box = row.querySelector("input[name=numbers]");
+            if (box && checked[number]) { box.checked = true; }
+          });
+          var any = tbody.querySelector("tr[data-number]") !== null;
+          table.hidden = !any;
+          if (emptyNote) { emptyNote.hidden = any; }
+          if (countNote) { countNote.textContent = data.count; }
+          Object.keys(data.counts).forEach(function (slug) {
+            var badge = document.querySelector('[data-queue="' + slug + '"] .queue-count');
+            if (badge && data.counts[slug] !== null) { badge.textContent = data.counts[slug]; }
+          });
+          poll();
+        }).catch(function () { /* the next refresh tries again */ });
+    };
+    window.setInterval(refresh, LIVE_INTERVAL);
   }
 })();
 

@@ -193,6 +193,10 @@ PAGES: dict[str, Page] = {
     "workspace:ticket_action": Page(
         lambda w: f"/tickets/{w.ticket.number}/take/", row(LOGIN, 403, 302, 404, 302, 302), "post"
     ),
+    # The queue's rows refreshed by its script: the queue's own rule and masking.
+    "workspace:queue_live": Page(
+        lambda w: f"/live/?queue=all&search={w.ticket.number}", WORKSPACE, personal_data="masked"
+    ),
     "workspace:queue_presence": Page(
         lambda w: f"/presence/?numbers={w.ticket.number}", row(LOGIN, 403, 200, 200, 200, 200)
     ),

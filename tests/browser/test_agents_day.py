@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -94,3 +95,133 @@ def test_a_closed_case_is_found_by_a_word_of_its_messages(page, screenshot, agen
     screenshot(page, "search-hit")
     page.goto("/?queue=all")
     expect(row).to_be_visible()
+
+
+def test_an_agent_merges_a_duplicate_and_links_a_related_ticket(page, agent, ticket, customer_a):
+    duplicate = TicketFactory(
+        customer=customer_a,
+        subscription=ticket.subscription,
+        requester=ticket.requester,
+        subject="Exchange の障害（重複）",
+        channel="web",
+    )
+    message_add(
+        ticket=duplicate,
+        kind=Message.Kind.CUSTOMER,
+        body="重複側のメッセージです",
+        author_contact=duplicate.requester,
+    )
+    related = TicketFactory(customer=customer_a, subject="関連する別件")
+    log_in(page, agent.username)
+
+    # When the agent links a related ticket, it shows on both pages, and can be unlinked
+    page.goto(f"/tickets/{ticket.number}/")
+    page.locator("#action-link summary").click()
+    page.get_by_label("関連チケットの番号").fill(related.number)
+    page.get_by_role("button", name="関連付ける").click()
+    expect(page.locator("#linked-list")).to_contain_text(related.number)
+    page.goto(f"/tickets/{related.number}/")
+    expect(page.locator("#linked-list")).to_contain_text(ticket.number)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#linked-list").get_by_role("button", name="解除").click()
+    expect(page.locator("#linked-tickets .empty")).to_be_visible()
+
+    # When the agent merges the duplicate into the original, after confirming
+    page.goto(f"/tickets/{duplicate.number}/")
+    page.locator("#action-merge summary").click()
+    page.get_by_label("統合先のチケット番号").fill(ticket.number)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="統合する").click()
+
+    # Then the duplicate is closed and points to the original, whose thread has its message
+    expect(page.locator("#merged-into")).to_contain_text(ticket.number)
+    expect(page.locator("#ticket-status")).to_have_text("クローズ")
+    page.locator("#merged-into a").click()
+    expect(page.locator("#thread-heading")).to_be_visible()
+    expect(page.get_by_text("重複側のメッセージです")).to_be_visible()
+    expect(page.locator("#merged-from-list")).to_contain_text(duplicate.number)
+
+    # And merging into itself is refused with a message on the form
+    page.locator("#action-merge summary").click()
+    page.get_by_label("統合先のチケット番号").fill(ticket.number)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="統合する").click()
+    expect(page.locator("#action-merge")).to_contain_text("自分自身に統合することはできません")
+
+
+def test_the_queue_updates_without_reloading_and_a_passed_deadline_turns_breached(
+    page, agent, ticket, customer_a
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from tickets.models import Status
+    from tickets.services import ticket_transition
+
+    now = timezone.now()
+    Ticket.objects.filter(pk=ticket.pk).update(
+        first_response_due=now + datetime.timedelta(seconds=90),
+        at_risk_at=now - datetime.timedelta(minutes=1),
+    )
+    log_in(page, agent.username)
+    page.clock.install(time=now)
+    page.goto("/?queue=open")
+    row = page.locator(f'table.tickets tr[data-number="{ticket.number}"]')
+    expect(row.locator(".sla-label")).to_have_text("期限間近")
+    expect(row.locator(".unread-marker")).to_be_visible()  # never opened by this agent
+
+    # When a new ticket arrives and the first one changes state, the rows follow, unreloaded
+    page.evaluate("window.__same_page = true")
+    newcomer = TicketFactory(customer=customer_a, subject="新しく届いたお問い合わせ")
+    ticket_transition(ticket=ticket, to=Status.WAITING_ON_MICROSOFT, actor=agent)
+    page.clock.fast_forward(11_000)
+    new_row = page.locator(f'table.tickets tr[data-number="{newcomer.number}"]')
+    expect(new_row).to_be_visible()
+    expect(new_row).to_have_class(re.compile("row-new"))
+    expect(row.locator(".status-cell")).to_have_text("Microsoft 回答待ち")
+    expect(page.locator('[data-queue="waiting_on_microsoft"] .queue-count')).to_have_text("1")
+    assert page.evaluate("window.__same_page") is True
+
+    # When the deadline passes with the page open, the countdown says 期限超過 on the spot
+    page.clock.fast_forward(100_000)
+    expect(row.locator(".sla-label")).to_have_text("期限超過")
+    expect(row.locator(".sla")).to_have_attribute("data-sla-state", "breached")
+    expect(row.locator(".countdown")).to_contain_text("超過")
+
+
+def test_an_agent_is_notified_of_an_assignment_and_a_reply_and_opening_reads_them(
+    page, second_page, agent, supervisor, ticket
+):
+    # Given the supervisor assigns the ticket to the agent on the ticket page
+    log_in(second_page, supervisor.username)
+    second_page.goto(f"/tickets/{ticket.number}/")
+    second_page.locator("#action-assign summary").click()
+    second_page.locator("#action-assign select").select_option(str(agent.pk))
+    second_page.get_by_role("button", name="割り当てる").click()
+    second_page.wait_for_selector(".message-success")
+    # And the customer then writes on it
+    message_add(
+        ticket=ticket,
+        kind=Message.Kind.CUSTOMER,
+        body="まだメールが届きません",
+        author_contact=ticket.requester,
+    )
+
+    # Then the agent's bell counts two, and the list says what happened
+    log_in(page, agent.username)
+    expect(page.locator("#notifications-link .badge-count")).to_have_text("2")
+    page.locator("#notifications-link").click()
+    items = page.locator(".notification.unread")
+    expect(items).to_have_count(2)
+    expect(page.locator('[data-kind="assigned"]')).to_contain_text(
+        f"{ticket.number} があなたの担当になりました"
+    )
+    expect(page.locator('[data-kind="customer_replied"]')).to_contain_text("まだメールが届きません")
+
+    # When the agent opens one, the ticket opens and its notifications are read
+    page.locator('[data-kind="customer_replied"] a.notification-open').click()
+    expect(page.locator("h1 .ticket-number")).to_have_text(ticket.number)
+    expect(page.locator("#notifications-link .badge-count")).to_have_count(0)
+    page.locator("#notifications-link").click()
+    expect(page.locator(".notification.unread")).to_have_count(0)

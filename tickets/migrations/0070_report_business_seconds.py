@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0040_ticket_submitted_indexes'),
+        ('tickets', '0051_last_customer_activity'),
     ]
 
     operations = [

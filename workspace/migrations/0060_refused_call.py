@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contracts', '0007_delegated_access_lapsed'),
-        ('workspace', '0001_initial'),
+        ('workspace', '0050_ticketview'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -110,6 +110,12 @@ def event_summary(event) -> str:
         )
     if event.kind == "message_added":
         return _label(Message.Kind.choices, data.get("kind"))
+    if event.kind == "merged":
+        return _("%(number)s に統合") % {"number": data.get("into", "")}
+    if event.kind == "merge_received":
+        return _("%(number)s を統合") % {"number": data.get("from", "")}
+    if event.kind in ("linked", "unlinked"):
+        return str(data.get("other", ""))
     if event.kind == "mail_released":
         return _label(VerificationMethod.choices, data.get("method"))
     if event.kind.startswith("sla_") and data.get("target"):

@@ -1,0 +1,59 @@
+# ruff: noqa: F811  (the subcontractor fixtures are imported from the workspace tests)
+"""The merge and link actions of the ticket page: thin views over tickets.merge."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.workspace.conftest import make_ticket, subcontractor_agent, subcontractor_org  # noqa: F401
+from tickets.models import Status, Ticket, TicketLink
+from tickets.services import ticket_assign
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_agent_merges_and_both_pages_say_so(agent_client, ticket, customer_a):
+    duplicate = make_ticket(customer_a, subject="重複")
+    response = agent_client.post(
+        f"/tickets/{duplicate.number}/merge/", {"merge-original": ticket.number.lower()}
+    )
+    assert response.status_code == 302
+    duplicate.refresh_from_db()
+    assert (duplicate.status, duplicate.merged_into_id) == (Status.CLOSED, ticket.pk)
+    page = agent_client.get(f"/tickets/{duplicate.number}/").content.decode()
+    assert 'id="merged-into"' in page and ticket.number in page
+    assert 'id="action-merge"' not in page
+    original = agent_client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert duplicate.number in original.split('id="merged-from-list"')[1]
+
+
+def test_merging_into_itself_shows_the_error_at_the_ticket(agent_client, ticket):
+    response = agent_client.post(
+        f"/tickets/{ticket.number}/merge/", {"merge-original": ticket.number}
+    )
+    assert response.status_code == 409
+    assert "自分自身に統合することはできません" in response.content.decode()
+
+
+def test_a_subcontractor_cannot_merge_into_a_ticket_it_cannot_see(
+    agent, subcontractor_agent, ticket, customer_a
+):
+    duplicate = make_ticket(customer_a)
+    ticket_assign(ticket=duplicate, assignee=subcontractor_agent, actor=agent)
+    client = Client()
+    client.force_login(subcontractor_agent)
+    response = client.post(f"/tickets/{duplicate.number}/merge/", {"merge-original": ticket.number})
+    assert response.status_code == 400
+    assert "見つかりません" in response.content.decode()
+    assert Ticket.objects.get(pk=duplicate.pk).merged_into_id is None
+
+
+def test_link_and_unlink_from_the_page(agent_client, ticket, customer_a):
+    other = make_ticket(customer_a)
+    agent_client.post(f"/tickets/{ticket.number}/link/", {"link-other": other.number})
+    assert TicketLink.objects.count() == 1
+    page = agent_client.get(f"/tickets/{other.number}/").content.decode()
+    assert ticket.number in page.split('id="linked-list"')[1]
+    agent_client.post(f"/tickets/{other.number}/unlink/", {"unlink-other": ticket.number})
+    assert TicketLink.objects.count() == 0
