@@ -58,9 +58,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, request: pytest.FixtureRequest):
-    """pytest-django's database setup; at the end of the run, the stamp of its migrations if no
-    transactional test has flushed it, else none (the next run builds it anew)."""
+def django_db_setup(django_db_setup, django_db_blocker, request: pytest.FixtureRequest):
+    """pytest-django's database setup (tables from the models), completed with what the
+    migrations add (tests/db_setup.py); at the end of the run, the stamp of its migrations if
+    no transactional test has flushed it, else none (the next run builds it anew)."""
+    from tests.db_setup import complete_after_syncdb
+
+    with django_db_blocker.unblock():
+        complete_after_syncdb()
     yield
     cache = getattr(request.config, "cache", None)
     if cache is not None:

@@ -33,6 +33,15 @@ LAUNCH_ARGS = [
 PASSWORD = "pw-for-tests-123"  # tests.factories.UserFactory's password
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """What a page does in the browser is the same on either database: the browser tests are
+    backend-neutral (CI runs them once, on PostgreSQL; see pyproject's markers)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.backend_neutral)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     if not CHROMIUM.exists():

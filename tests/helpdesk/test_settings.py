@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
+# Each test runs manage.py in a subprocess with its own settings: no test database involved.
+pytestmark = pytest.mark.backend_neutral
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:

@@ -151,7 +151,7 @@ class Processes:
         return process
 
     def beat(self, name: str, env: dict[str, str], supervised: bool = False) -> subprocess.Popen:
-        return self.start(
+        process = self.start(
             name,
             [
                 *_supervised(supervised),
@@ -164,6 +164,9 @@ class Processes:
             ],
             env,
         )
+        if not supervised and not wait_until(lambda: "Starting..." in self.log(name), timeout=60):
+            pytest.fail(f"beat {name} did not start:\n{self.log(name)[-3000:]}")
+        return process
 
     def redis(self, port: int) -> subprocess.Popen:
         process = self.start(
