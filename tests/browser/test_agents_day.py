@@ -66,7 +66,8 @@ def test_two_agents_see_each_other_and_a_stale_reply_is_held(
     # Then the agent's reply is not sent: the page shows what changed, the text is kept
     expect(page.locator("#stale-reply")).to_contain_text("確認します")
     assert page.get_by_label("回答", exact=True).input_value() == "私からの回答です。"
-    assert page.url.endswith(f"/tickets/{ticket.number}/")
+    # live.js (deferred) puts the address right: wait for it
+    expect(page).to_have_url(re.compile(re.escape(f"/tickets/{ticket.number}/") + "$"))
     assert ticket.messages.filter(kind=Message.Kind.REPLY).count() == 1
     screenshot(page, "stale-reply")
 
