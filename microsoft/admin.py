@@ -24,6 +24,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # What Microsoft said (or our record of asking it): the sync writes these rows, and
+        # the next sync would bring a deleted one back. Only a superuser removes one.
+        return request.user.is_superuser
+
 
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdmin):

@@ -123,11 +123,17 @@ class TicketAdmin(DeskHistoryAdmin):
     actions = ["take", "unassign", "resolve", "close", "reopen"]
 
     def get_readonly_fields(self, request, obj=None):
-        # The deadline's explanation is stored in both languages: shown in the active one.
+        return [f.name for f in Ticket._meta.concrete_fields if f.name != "id"] + [
+            "deadline_explanation"
+        ]
+
+    def get_fields(self, request, obj=None):
+        # The deadline's explanation is stored in both languages: shown in the active one, in
+        # the stored field's place (which stays read only: no field of a ticket is a form's).
         return [
-            "deadline_explanation" if f.name == "sla_explanation" else f.name
-            for f in Ticket._meta.concrete_fields
-            if f.name != "id"
+            "deadline_explanation" if name == "sla_explanation" else name
+            for name in super().get_fields(request, obj)
+            if name != "deadline_explanation"
         ]
 
     @admin.display(description=_("期限の根拠"))
@@ -138,6 +144,12 @@ class TicketAdmin(DeskHistoryAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Every field is read only: a Save changes nothing, and writes no empty history row.
+        if change and not form.changed_data:
+            return
+        super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # A ticket is a record of the terms' promise; only a superuser removes one.

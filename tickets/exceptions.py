@@ -102,6 +102,16 @@ class MergeRefused(DomainError):
     message_en = "This ticket cannot be merged."
 
 
+class TicketMergedElsewhere(DomainError):
+    """A message for a merged duplicate goes to its original; one from a user who may not see
+    the original is refused rather than written where its writer cannot follow it."""
+
+    code = "ticket_merged"
+    status_code = 409
+    message_ja = "このチケットは別のチケットに統合されています。統合先に記入してください。"
+    message_en = "This ticket has been merged into another ticket: write on that ticket."
+
+
 class OtherTicketNotFound(DomainError):
     """The ticket named for a merge or a link does not exist or is not the user's to see
     (the same answer: a subcontractor learns nothing of other organisations' tickets)."""

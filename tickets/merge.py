@@ -56,6 +56,13 @@ def ticket_merge(
         .order_by("pk")
     }
     duplicate, original = locked[duplicate.pk], locked[original.pk]
+    if duplicate.customer_id != original.customer_id:
+        # One customer's thread never moves into another's ticket (another reseller's, maybe:
+        # Art. 14), nor do its later mails.
+        raise _refuse(
+            "別の顧客のチケットには統合できません。",
+            "A ticket can only merge into a ticket of the same customer.",
+        )
     if original.merged_into_id is not None:
         raise _refuse(
             "統合先のチケットはすでに別のチケットに統合されています。",

@@ -14,6 +14,7 @@ from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import permissions
 from accounts.models import Profile
 from contracts.models import Contact, Customer, Subscription
 from contracts.selectors import contract_for
@@ -29,6 +30,7 @@ from tickets.exceptions import (
     NoActiveContract,
     ReasonRequired,
     SubmittedInFuture,
+    TicketMergedElsewhere,
 )
 from tickets.models import (
     Attachment,
@@ -510,8 +512,13 @@ def message_add(
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.merged_into_id is not None:
         # A message on a merged duplicate (a customer's mail to its old number) joins the
-        # original, where the thread now is (tickets.merge).
-        ticket = Ticket.objects.select_for_update().get(pk=ticket.merged_into_id)
+        # original, where the thread now is (tickets.merge); a user who may not see the
+        # original (a subcontractor) is refused, not sent where it cannot follow.
+        original = Ticket.objects.select_for_update().get(pk=ticket.merged_into_id)
+        writer = _actor_or_none(author_user)
+        if writer is not None and not permissions.may_see_ticket(writer, original):
+            raise TicketMergedElsewhere(fields={"body": [TicketMergedElsewhere.code]})
+        ticket = original
     message = Message(
         ticket=ticket,
         kind=kind,

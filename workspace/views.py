@@ -582,8 +582,9 @@ def _refusal_initial(form: PhoneIntakeForm, contacts: list, code: str) -> dict:
 def phone_intake(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer, contacts, subscriptions = _intake_customer(request, customer_id)
     initial = {}
-    if request.GET.get("requester", "").isdigit():
-        initial["requester"] = int(request.GET["requester"])
+    requester = request.GET.get("requester", "")
+    if requester.isascii() and requester.isdecimal():  # "²" is a digit, but not a number
+        initial["requester"] = int(requester)
     form = PhoneIntakeForm(
         request.POST or None, contacts=contacts, subscriptions=subscriptions, initial=initial
     )

@@ -6,11 +6,16 @@ from __future__ import annotations
 import pytest
 
 from notifications.models import OutboxMessage
-from tests.factories import ContactFactory, SubscriptionFactory, TicketFactory
+from tests.factories import ContactFactory, CustomerFactory, SubscriptionFactory, TicketFactory
 from tests.files import png
 from tests.workspace.conftest import subcontractor_agent, subcontractor_org  # noqa: F401
 from tickets import merge
-from tickets.exceptions import LinkRefused, MergeRefused, OtherTicketNotFound
+from tickets.exceptions import (
+    LinkRefused,
+    MergeRefused,
+    OtherTicketNotFound,
+    TicketMergedElsewhere,
+)
 from tickets.models import Message, Status, Ticket, TicketEvent, TicketLink
 from tickets.services import AttachmentUpload, message_add, ticket_assign
 
@@ -105,6 +110,33 @@ def test_a_subcontractor_cannot_merge_into_a_ticket_it_cannot_see(
     with pytest.raises(OtherTicketNotFound):
         merge.ticket_merge(duplicate=duplicate, original=original, actor=subcontractor_agent)
     assert Ticket.objects.get(pk=duplicate.pk).merged_into_id is None
+
+
+def test_a_ticket_never_merges_into_another_customers(pair, agent, reseller_b):
+    _, duplicate = pair
+    other = TicketFactory(customer=CustomerFactory(reseller=reseller_b), subject="他社の件")
+    with pytest.raises(MergeRefused):
+        merge.ticket_merge(duplicate=duplicate, original=other, actor=agent)
+    # nothing of the duplicate's thread moved
+    assert not Message.objects.filter(ticket=other, body__contains="同じ障害です").exists()
+    assert Ticket.objects.get(pk=duplicate.pk).merged_into_id is None
+
+
+def test_a_writer_who_cannot_see_the_original_is_refused_on_the_duplicate(
+    pair, agent, subcontractor_agent, subcontractor_org
+):
+    original, duplicate = pair
+    ticket_assign(ticket=duplicate, assignee=subcontractor_agent, actor=agent)
+    merge.ticket_merge(duplicate=duplicate, original=original, actor=agent)
+    notes = Message.objects.filter(ticket=original).count()
+    with pytest.raises(TicketMergedElsewhere):
+        message_add(
+            ticket=duplicate,
+            kind=Message.Kind.INTERNAL_NOTE,
+            body="再委託先のメモ",
+            author_user=subcontractor_agent,
+        )
+    assert Message.objects.filter(ticket=original).count() == notes
 
 
 def test_link_shows_on_both_and_unlinks(pair, agent):

@@ -199,3 +199,13 @@ def test_the_subcontractor_records_no_refused_call(subcontractor_agent, customer
         {"refusal-caller_name": "x", "refusal-reason": "other", "refusal-summary": "x"},
     )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("requester", ["²", "١٢", "-1", "abc", ""])
+def test_a_requester_that_is_no_number_opens_the_intake_without_one(
+    agent_client, customer_a, admin_contact_a, requester
+):
+    response = agent_client.get(
+        reverse("workspace:phone_intake", args=[customer_a.pk]), {"requester": requester}
+    )
+    assert response.status_code == 200
