@@ -36,6 +36,7 @@ from django.db.models import (
     Field,
     ForeignKey,
     IntegerField,
+    Q,
     QuerySet,
     TextField,
 )
@@ -988,16 +989,20 @@ def target_escalations_fire(
 
 
 def target_deadlines_upcoming(
-    *, now: datetime.datetime, horizon: datetime.timedelta | None = None
+    *,
+    now: datetime.datetime,
+    horizon: datetime.timedelta | None = None,
+    clock_id: int | None = None,
 ) -> list[tuple[int, datetime.datetime]]:
     """(clock id, moment) of every internal target's breach or escalation level falling in
-    (now, now + horizon]."""
+    (now, now + horizon]; of one clock's only, given its id (a timer re-arming itself)."""
     until = now + (horizon or exact_check_horizon())
+    only = Q() if clock_id is None else Q(pk=clock_id)
     breaches = TicketClock.objects.filter(
-        clocks.q_target_breach_between(after=now, until=until)
+        clocks.q_target_breach_between(after=now, until=until), only
     ).values_list("pk", "due")
     escalations = TicketClock.objects.filter(
-        clocks.q_target_escalation_between(after=now, until=until)
+        clocks.q_target_escalation_between(after=now, until=until), only
     ).values_list("pk", "next_escalation_at")
     rows = [(pk, moment) for pk, moment in [*breaches, *escalations] if moment is not None]
     return sorted(rows, key=lambda row: row[1])

@@ -71,9 +71,8 @@ def target_deadline_check(clock_id: int) -> None:
     """Breach one internal target, or fire its escalation levels, at the exact moment; re-armed
     for what remains soon (a timer that fired early, or the target's next level)."""
     escalation.target_deadline_check(clock_id=clock_id)
-    upcoming = dict(escalation.target_deadlines_upcoming(now=timezone.now()))
-    if clock_id in upcoming:
-        target_check_schedule(clock_id=clock_id, at=upcoming[clock_id])
+    for _, at in escalation.target_deadlines_upcoming(now=timezone.now(), clock_id=clock_id)[:1]:
+        target_check_schedule(clock_id=clock_id, at=at)
 
 
 @shared_task(name="sla.tasks.breach_sweep", ignore_result=True)
