@@ -310,6 +310,10 @@ def targets_on_severity(*, ticket: Ticket, now: datetime.datetime, actor=None) -
             clock.breached_at = None
             clock.escalation_level = 0
             clock.next_escalation_at = None
+        elif clock.breached_at is not None:
+            # Still breached: the new severity's rows of the matrix decide the next level. The
+            # escalation sweep reads them now: it fires what is due and arms what is not.
+            clock.next_escalation_at = now
         if at_risk_at is None or at_risk_at > now:
             clock.at_risk_notified_at = None
         step = deadlines.target_retimed_step(

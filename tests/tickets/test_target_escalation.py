@@ -211,6 +211,29 @@ def test_a_breach_the_new_severity_undoes_is_cleared_and_a_later_one_recorded(
 
 
 @pytest.mark.django_db
+def test_a_breach_raised_to_a_severity_with_levels_escalates_by_them(agent, supervisor, manager):
+    # given a 高 next reply breached, with no level of its own to fire
+    EscalationRule.objects.filter(target="next_reply", severity="high").update(is_active=False)
+    ticket = _next_reply_owed(agent, severity="high")
+    clock = TicketClock.objects.get(ticket=ticket, target="next_reply")
+    assert clock.due is not None
+    breached = clock.due + datetime.timedelta(seconds=1)
+    assert escalation.target_breaches_mark(now=breached).tickets == 1
+    clock.refresh_from_db()
+    assert clock.next_escalation_at is None
+
+    # when it is raised to 重大 an hour later (due 13:00 under 重大: still breached)
+    later = breached + datetime.timedelta(hours=1)
+    with _at(later):
+        ticket_change_severity(ticket=ticket, severity="critical", reason="全社に影響", actor=agent)
+
+    # then 重大's levels due by then fire (level 1 at 13:00, level 2 at 15:00), once
+    escalation.target_escalations_fire(now=later + datetime.timedelta(seconds=1))
+    escalation.target_escalations_fire(now=later + datetime.timedelta(minutes=5))
+    assert _escalations(ticket) == [("next_reply", 1), ("next_reply", 2)]
+
+
+@pytest.mark.django_db
 def test_a_severity_change_keeps_the_paused_time_uncounted(agent):
     # given a 高 24x365 ticket opened Thu 5/7 09:00 whose resolution paused 10:00 – Fri 14:00
     ticket = open_ticket(plan="24x365", severity="high", submitted_at=jst(2026, 5, 7, 9))
