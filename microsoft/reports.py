@@ -39,6 +39,15 @@ ACTION_LABELS: dict[str, str] = {
 }
 
 
+def failure_line(report: SyncReport) -> str | None:
+    """The one line a command ends with, exiting non-zero, when part of a run failed (the rest
+    was kept; the next run does the failed part again): cron and CI must see it."""
+    if not report.errors:
+        return None
+    count = len(report.errors)
+    return f"{count} 件のエラーがありました（他は同期済み。次回の同期で再試行します）。"
+
+
 def report_lines(report: SyncReport, *, verbose: bool = True) -> Iterator[str]:
     yield "集計:"
     for action, label in ACTION_LABELS.items():

@@ -267,3 +267,23 @@ def test_task_without_settings_does_nothing(settings):
     settings.MICROSOFT_TENANT_ID = ""
     partner_center_sync_all()
     assert SyncRun.objects.count() == 0
+
+
+def test_command_with_a_failed_part_prints_its_summary_then_exits_non_zero(
+    catalogue, settings, fake_microsoft, capsys
+):
+    settings.MICROSOFT_MAX_RETRIES = 1
+    original = fake_microsoft._paged
+
+    def failing(handler, items, headers, uri):
+        if uri == f"/customers/{T2}/subscriptions":
+            fake_microsoft._send(handler, 500, {"error": "boom"})
+            return
+        original(handler, items, headers, uri)
+
+    fake_microsoft._paged = failing
+    with pytest.raises(CommandError, match="1 件のエラー"):
+        call_command("partner_center_sync")
+    out = capsys.readouterr().out
+    assert "顧客を追加: " in out  # the rest was synced, and said so first
+    assert Customer.objects.filter(tenant_id=T1).exists()

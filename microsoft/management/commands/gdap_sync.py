@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from microsoft.clients import graph_client, transport_open
 from microsoft.http import MicrosoftError
-from microsoft.reports import report_lines
+from microsoft.reports import failure_line, report_lines
 from microsoft.runs import SyncAlreadyRunning
 from microsoft.sync_gdap import gdap_sync
 
@@ -31,3 +31,5 @@ class Command(BaseCommand):
             self.stdout.write("--dry-run: 何も変更していません（以下は同期した場合の結果です）")
         for line in report_lines(report, verbose=options["verbosity"] >= 2):
             self.stdout.write(line)
+        if (failed := failure_line(report)) is not None:
+            raise CommandError(failed)

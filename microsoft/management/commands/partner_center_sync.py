@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from microsoft.clients import partner_center_client, transport_open
 from microsoft.http import MicrosoftError
-from microsoft.reports import report_lines
+from microsoft.reports import failure_line, report_lines
 from microsoft.runs import SyncAlreadyRunning
 from microsoft.sync_customers import partner_center_sync
 
@@ -40,3 +40,5 @@ class Command(BaseCommand):
             write("--dry-run: 何も変更していません（以下は同期した場合の結果です）")
         for line in report_lines(report, verbose=options["verbosity"] >= 2):
             write(line)
+        if (failed := failure_line(report)) is not None:
+            raise CommandError(failed)

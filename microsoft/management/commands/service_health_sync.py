@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from microsoft.clients import graph_client, transport_open
 from microsoft.http import MicrosoftError
 from microsoft.incidents import service_health_sync
-from microsoft.reports import report_lines
+from microsoft.reports import failure_line, report_lines
 from microsoft.runs import SyncAlreadyRunning
 
 
@@ -28,3 +28,5 @@ class Command(BaseCommand):
             raise CommandError(f"サービス正常性の取り込みに失敗しました: {error}") from None
         for line in report_lines(report, verbose=options["verbosity"] >= 2):
             self.stdout.write(line)
+        if (failed := failure_line(report)) is not None:
+            raise CommandError(failed)
