@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from accounts.models import Profile
 from microsoft.clients import transport_open
@@ -224,3 +225,26 @@ def test_a_subcontractor_cannot_see_other_tickets_requests(client, ticket, conne
     client.force_login(outsider)
     response = _act(client, ticket, {"mode": "link", "case_number": "1"})
     assert response.status_code == 404
+
+
+def test_the_poll_command_pulls_a_request_back_and_says_how_many_changed(
+    agent_client, ticket, connected, fake_microsoft, capsys
+):
+    _act(
+        agent_client,
+        ticket,
+        {"mode": "create", "title": "t", "description": "d", "support_topic": "32444672"},
+    )
+    remote = next(iter(fake_microsoft.state.service_requests.values()))
+    remote["Status"] = "attention_needed"
+    remote["LastModifiedDate"] = "2026-11-25T02:00:00Z"
+
+    call_command("service_requests_poll")
+
+    assert "変更のあったサービス リクエスト: 1 件" in capsys.readouterr().out
+    assert ServiceRequest.objects.get(ticket=ticket).status == "attention_needed"
+
+
+def test_the_poll_command_without_a_credential_is_one_line_and_exit_1(fake_microsoft):
+    with pytest.raises(CommandError, match="資格情報"):
+        call_command("service_requests_poll")
