@@ -138,8 +138,11 @@ def credential_refused(*, error: MicrosoftAuthError) -> None:
     credential.status = PartnerCenterCredential.Status.REFUSED
     credential.last_error = str(error)[:2000]
     credential.save(update_fields=["status", "last_error", "updated_at"])
+
+    def title() -> str:
+        return _("Partner Center の App+User 資格情報が拒否されました")
+
     with translation.override(settings.LANGUAGE_CODE):
-        title = _("Partner Center の App+User 資格情報が拒否されました")
         body = _(
             "リフレッシュ トークンが期限切れか取り消されています。サービス リクエストの作成と"
             "状態の取得は、新しいトークンを設定するまで止まります: "
@@ -372,17 +375,18 @@ def _tell_assignee(request: ServiceRequest, status: str, found: PcServiceRequest
     assignee = ticket.assignee
     if assignee is None or not assignee.is_active:
         return
-    with translation.override(settings.LANGUAGE_CODE):
+
+    def title() -> str:
         if status == ServiceRequest.Status.ATTENTION_NEEDED:
-            title = _("%(number)s: Microsoft がサービス リクエスト %(id)s で対応を求めています") % {
+            return _("%(number)s: Microsoft がサービス リクエスト %(id)s で対応を求めています") % {
                 "number": ticket.number,
                 "id": request.request_id,
             }
-        else:
-            title = _(
-                "%(number)s: Microsoft がサービス リクエスト %(id)s をクローズしました"
-                "（チケットは自動では解決されません）"
-            ) % {"number": ticket.number, "id": request.request_id}
+        return _(
+            "%(number)s: Microsoft がサービス リクエスト %(id)s をクローズしました"
+            "（チケットは自動では解決されません）"
+        ) % {"number": ticket.number, "id": request.request_id}
+
     moment = found.last_modified_at.isoformat() if found.last_modified_at else ""
     notification_create(
         recipient=assignee,

@@ -114,11 +114,15 @@ def _warn(
 ) -> None:
     """The desk's leads (in-app and by mail) and the reseller's webhooks hear of it."""
     days_left = max((end_at - now).days, 0)
-    with translation.override(settings.LANGUAGE_CODE):
-        title = _("【GDAP】%(customer)s の委任アクセスが %(date)s に終了します（自動延長なし）") % {
+
+    def title_text() -> str:
+        return _("【GDAP】%(customer)s の委任アクセスが %(date)s に終了します（自動延長なし）") % {
             "customer": customer.name,
             "date": timezone.localtime(end_at).strftime("%Y-%m-%d %H:%M"),
         }
+
+    with translation.override(settings.LANGUAGE_CODE):
+        title = title_text()
         body = _(
             "リレーションシップ「%(name)s」はあと %(days)s 日で終了し、自動延長されません。"
             "終了すると委任アクセスは失効します（第4条4.1）。保持ロール: %(roles)s"
@@ -136,7 +140,7 @@ def _warn(
     )
     for user in recipients:
         notification_create(
-            recipient=user, title=title, kind="gdap_expiring", body=body, dedup_key=key
+            recipient=user, title=title_text, kind="gdap_expiring", body=body, dedup_key=key
         )
         if user.email:
             outbox_enqueue(

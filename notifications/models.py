@@ -32,6 +32,9 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("種類"), max_length=40)
     title = models.CharField(_("件名"), max_length=255)
+    # The title in each of the site's languages ({"ja": …, "en": …}), shown in the reader's;
+    # `title` (the site's language) is what a row written before, or a mail, shows.
+    titles = models.JSONField(_("件名（言語別）"), default=dict, blank=True)
     body = models.TextField(_("本文"), blank=True)
     dedup_key = models.CharField(max_length=200, null=True, blank=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
@@ -61,6 +64,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def title_in(self, language: str | None) -> str:
+        """The title in `language` where it was written in it, else the stored title."""
+        titles = self.titles if isinstance(self.titles, dict) else {}
+        return str(titles.get((language or "")[:2]) or self.title)
 
 
 class OutboxMessage(models.Model):

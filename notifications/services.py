@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notifications.models import Notification, OutboxMessage
 
@@ -124,21 +125,36 @@ def outbox_retry_now(*, message_ids: list[int], now: datetime.datetime | None = 
     return count
 
 
+def in_each_language(render: Callable[[], str]) -> dict[str, str]:
+    """What `render` says in each of the site's languages (it reads gettext), so that a
+    notification shows in its reader's language whichever language wrote it."""
+    rendered = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            rendered[code] = str(render())
+    return rendered
+
+
 def notification_create(
-    *, recipient, title: str, kind: str, body: str = "", ticket=None, dedup_key: str | None = None
+    *,
+    recipient,
+    title: str | Callable[[], str],
+    kind: str,
+    body: str = "",
+    ticket=None,
+    dedup_key: str | None = None,
 ) -> tuple[Notification, bool]:
-    """An in-app notification; with a `dedup_key`, at most one per recipient."""
+    """An in-app notification; with a `dedup_key`, at most one per recipient. A `title` given
+    as a function (of gettext) is written in every language, shown in the reader's."""
+    titles: dict[str, str] = {}
+    if callable(title):
+        titles = in_each_language(title)
+        title = titles.get(settings.LANGUAGE_CODE[:2]) or next(iter(titles.values()))
+    fields = {"title": title, "titles": titles, "kind": kind, "body": body, "ticket": ticket}
     if dedup_key is None:
-        return (
-            Notification.objects.create(
-                recipient=recipient, title=title, kind=kind, body=body, ticket=ticket
-            ),
-            True,
-        )
+        return Notification.objects.create(recipient=recipient, **fields), True
     return Notification.objects.get_or_create(
-        recipient=recipient,
-        dedup_key=dedup_key,
-        defaults={"title": title, "kind": kind, "body": body, "ticket": ticket},
+        recipient=recipient, dedup_key=dedup_key, defaults=fields
     )
 
 

@@ -319,10 +319,16 @@ class _Writes:
         if not users:
             return set()
         title, body = text()
+        # The mail in the site's language; the in-app title in each, shown in the reader's.
+        titles = {settings.LANGUAGE_CODE: title}
+        for code, _name in settings.LANGUAGES:
+            if code not in titles:
+                with translation.override(code):
+                    titles[code] = str(text()[0])
         domain = self.domain = self.domain or _mail_domain()
         for user in users:
             self.notifications.append(
-                (user.pk, ticket.pk, str(kind), title, body, f"ticket:{ticket.pk}:{key}")
+                (user.pk, ticket.pk, str(kind), title, titles, body, f"ticket:{ticket.pk}:{key}")
             )
             if user.email:
                 payload = _email_payload(
@@ -351,7 +357,7 @@ class _Writes:
         # A replayed notification or email is not an error: the unique keys drop it.
         _insert(
             Notification,
-            ["recipient", "ticket", "kind", "title", "body", "dedup_key", "created_at"],
+            ["recipient", "ticket", "kind", "title", "titles", "body", "dedup_key", "created_at"],
             [(*row, now) for row in self.notifications],
             ignore_conflicts=True,
         )

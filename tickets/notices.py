@@ -1,12 +1,12 @@
 """In-app notifications an agent gets about its tickets: assigned to me, taken from me, the
 customer replied on my ticket. (My ticket at risk is written by the deadline sweeps,
 tickets.escalation, with the same kind names the list reads.) Written in the transaction of
-the change, like every notification; the title is stored in Japanese and shown in the
+the change, like every notification; the title is written in every language and shown in the
 reader's language by `title_for`."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext, gettext_lazy, override
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from notifications.models import Notification
 from notifications.services import notification_create
@@ -33,10 +33,12 @@ def _is_user(user) -> bool:
 
 
 def _notify(*, recipient, kind: str, ticket: Ticket, body: str = "") -> None:
-    with override("ja"):
-        title = gettext(str(_TITLES[kind])) % {"number": ticket.number}
     notification_create(
-        recipient=recipient, title=title, kind=kind, body=body or ticket.subject, ticket=ticket
+        recipient=recipient,
+        title=lambda: gettext(str(_TITLES[kind])) % {"number": ticket.number},
+        kind=kind,
+        body=body or ticket.subject,
+        ticket=ticket,
     )
 
 
@@ -60,19 +62,14 @@ def notify_customer_replied(*, ticket: Ticket, body: str) -> None:
     if ticket.assignee_id is None:
         return
     excerpt = " ".join(body.split())[:200]
-    with override("ja"):
-        title = gettext(str(_TITLES[CUSTOMER_REPLIED])) % {"number": ticket.number}
-    Notification.objects.create(
-        recipient_id=ticket.assignee_id,
-        title=title,
-        kind=CUSTOMER_REPLIED,
-        body=excerpt,
-        ticket=ticket,
-    )
+    _notify(recipient=ticket.assignee, kind=CUSTOMER_REPLIED, ticket=ticket, body=excerpt)
 
 
 def title_for(notification: Notification) -> str:
-    """The notification's title in the active language (its stored title for other kinds)."""
+    """The notification's title in the active language: as written in it, or for a row
+    written before titles were kept in every language, from its kind where that says it."""
+    if notification.titles:
+        return notification.title_in(get_language())
     template = _TITLES.get(notification.kind)
     ticket = notification.ticket
     if template is None or ticket is None:

@@ -8,9 +8,12 @@ import datetime
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from notifications.models import Notification
 from notifications.selectors import notifications_unread_count
+from notifications.services import notification_create
 from tests.factories import UserFactory
 from tests.workspace.conftest import make_ticket
 from tickets import escalation
@@ -95,3 +98,31 @@ def test_the_list_speaks_the_readers_language_and_opening_the_ticket_reads_it(
     other.force_login(supervisor)
     other.get(f"/tickets/{tickets[1].number}/")
     assert notifications_unread_count(user=agent) == 2
+
+
+def test_the_sweeps_and_microsofts_alerts_speak_the_readers_language_too(agent, customer_a):
+    # given a breach alert from the sweep and an alert about Microsoft's credential
+    ticket = make_ticket(customer_a)
+    ticket_assign(ticket=ticket, assignee=agent, actor=agent)
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    assert ticket.first_response_due is not None
+    escalation.breaches_mark(now=ticket.first_response_due + datetime.timedelta(seconds=1))
+    notification_create(
+        recipient=agent,
+        title=lambda: gettext("Partner Center の App+User 資格情報が拒否されました"),
+        kind="partner_center_credential",
+    )
+    alerts = Notification.objects.filter(recipient=agent).exclude(kind="assigned")
+    assert {alert.kind for alert in alerts} >= {"breached", "partner_center_credential"}
+
+    # then each is written in both languages, and the English list shows the English one
+    client = Client()
+    client.force_login(agent)
+    client.cookies["django_language"] = "en"
+    english = client.get("/notifications/").content.decode()
+    for alert in alerts:
+        assert set(alert.titles) == {"ja", "en"}
+        assert alert.titles["en"] != alert.titles["ja"]
+        assert alert.title == alert.titles["ja"]  # what a mail and older readers show
+        assert escape(alert.titles["en"]) in english
+    assert "Partner Center refused the App+User credential" in english
