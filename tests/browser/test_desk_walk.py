@@ -297,6 +297,11 @@ def test_queue_is_usable_at_390px(page, screenshot, supervisor, ascii_world):
     box = link.bounding_box()
     assert box is not None and box["x"] + box["width"] <= 390
     expect(row).to_contain_text(first.subject)
+    # and each instant on the card says what it is (the column headers are hidden)
+    labels = row.locator("td[data-label]").evaluate_all(
+        "cells => cells.map(td => getComputedStyle(td, '::before').content)"
+    )
+    assert any("受付日時" in label for label in labels), labels
     screenshot(page, "queue-390")
     link.click()
     page.wait_for_url(f"**/tickets/{first.number}/")

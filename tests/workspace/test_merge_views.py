@@ -24,6 +24,7 @@ def test_an_agent_merges_and_both_pages_say_so(agent_client, ticket, customer_a)
     page = agent_client.get(f"/tickets/{duplicate.number}/").content.decode()
     assert 'id="merged-into"' in page and ticket.number in page
     assert 'id="action-merge"' not in page
+    assert 'id="reply-box"' not in page  # the thread is the original's: write there
     original = agent_client.get(f"/tickets/{ticket.number}/").content.decode()
     assert duplicate.number in original.split('id="merged-from-list"')[1]
 
