@@ -81,6 +81,7 @@ def test_the_caller_is_found_by_phone_number_and_shown_masked(
     callers = html[html.index('id="callers"') :]
     assert "03-5555-0142" not in callers  # masked: the last two digits only
     assert "•••-••••-42" in callers
+    assert "該当する顧客はありません" not in html  # the caller was found: no "nothing found"
 
 
 def test_a_fragment_of_a_number_finds_nobody(agent_client, admin_contact_a):
