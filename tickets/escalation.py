@@ -429,16 +429,25 @@ def _escalate(
     now: datetime.datetime,
     context: _Context,
     writes: _Writes,
+    *,
+    clock: TicketClock | None = None,
+    told: Collection[int] = (),
 ) -> None:
-    stamp = _stamp(_selected(ticket.first_response_due))
+    """Fire `rules`' levels, each once: of the ticket's first response, or of an internal
+    target's `clock` (its event and key then name the target and the due instant it judges)."""
+    due = ticket.first_response_due if clock is None else clock.due
+    stamp = _stamp(_selected(due))
+    target = {} if clock is None else {"target": clock.target}
+    prefix = "" if clock is None else f"{clock.target}:"
     for rule in rules:
         role = AUDIENCE_ROLES.get(rule.audience)
         recipients = context.members(role) if role else [context.assignee(ticket)]
-        key = f"escalated:L{rule.level}:{stamp}"
+        key = f"{prefix}escalated:L{rule.level}:{stamp}"
         writes.event(
             ticket,
             Kind.ESCALATED,
             {
+                **target,
                 "level": rule.level,
                 "audience": rule.audience,
                 "delay_minutes": rule.delay_minutes,
@@ -447,12 +456,13 @@ def _escalate(
             },
             key,
         )
+        text = (
+            partial(_text, ticket, ESCALATED_HEADLINE, level=rule.level)
+            if clock is None
+            else partial(_target_text, clock, TARGET_ESCALATED_HEADLINE, level=rule.level)
+        )
         writes.notify(
-            recipients=recipients,
-            ticket=ticket,
-            kind=Kind.ESCALATED,
-            key=key,
-            text=partial(_text, ticket, ESCALATED_HEADLINE, level=rule.level),
+            recipients=recipients, ticket=ticket, kind=Kind.ESCALATED, key=key, text=text, told=told
         )
 
 
@@ -817,45 +827,6 @@ def _target_sweep(condition_for, order_by: str, handle, now, budget_seconds: flo
     return _sweep(condition_for, order_by, handle, now, budget_seconds, claim=_claim_clocks)
 
 
-def _target_escalate(
-    clock: TicketClock,
-    rules: Sequence[EscalationRule],
-    now: datetime.datetime,
-    context: _Context,
-    writes: _Writes,
-    told: Collection[int] = (),
-) -> None:
-    """The levels of `clock`'s own rows of the matrix, each once (its key names the target
-    and the due instant it judges)."""
-    ticket = clock.ticket
-    stamp = _stamp(_selected(clock.due))
-    for rule in rules:
-        role = AUDIENCE_ROLES.get(rule.audience)
-        recipients = context.members(role) if role else [context.assignee(ticket)]
-        key = f"{clock.target}:escalated:L{rule.level}:{stamp}"
-        writes.event(
-            ticket,
-            Kind.ESCALATED,
-            {
-                "target": clock.target,
-                "level": rule.level,
-                "audience": rule.audience,
-                "delay_minutes": rule.delay_minutes,
-                "recipients": [user.pk for user in recipients if user is not None],
-                "at": now.isoformat(),
-            },
-            key,
-        )
-        writes.notify(
-            recipients=recipients,
-            ticket=ticket,
-            kind=Kind.ESCALATED,
-            key=key,
-            text=partial(_target_text, clock, TARGET_ESCALATED_HEADLINE, level=rule.level),
-            told=told,
-        )
-
-
 def _target_levels(
     clock: TicketClock,
     now: datetime.datetime,
@@ -867,7 +838,7 @@ def _target_levels(
     if fired:
         clock.escalation_level = fired[-1].level
     clock.next_escalation_at = next_at
-    _target_escalate(clock, fired, now, context, writes, told)
+    _escalate(clock.ticket, fired, now, context, writes, clock=clock, told=told)
     return len(fired)
 
 
