@@ -93,12 +93,9 @@ def query_words(search: str) -> list[str]:
     return [word for word in _SPACES.split(normalise(search)) if word]
 
 
-def query_literal(search: str, *, prefix: bool = True) -> str | None:
-    """A `tsquery` literal: every word must match (AND); a word of several terms is a phrase
-    of adjacent terms (`障害情報` = 障害 <-> 害情 <-> 情報). A word's last ASCII term matches as a
-    prefix (`exch` finds Exchange), and a lone character finds the bigrams it starts. None when
-    the search has no term at all (only punctuation)."""
-    parts: list[str] = []
+def _word_terms(search: str, *, prefix: bool) -> list[list[str]]:
+    """Each word's terms as quoted lexemes, its last one a prefix where `query_literal` says."""
+    words: list[list[str]] = []
     for word in query_words(search):
         word_terms = terms(word)
         if not word_terms:
@@ -107,5 +104,28 @@ def query_literal(search: str, *, prefix: bool = True) -> str | None:
         last = word_terms[-1]
         if prefix and (last.isascii() or len(last) == 1):
             quoted[-1] += ":*"
-        parts.append(quoted[0] if len(quoted) == 1 else "(" + " <-> ".join(quoted) + ")")
+        words.append(quoted)
+    return words
+
+
+def query_literal(search: str, *, prefix: bool = True) -> str | None:
+    """A `tsquery` literal: every word must match (AND); a word of several terms is a phrase
+    of adjacent terms (`障害情報` = 障害 <-> 害情 <-> 情報). A word's last ASCII term matches as a
+    prefix (`exch` finds Exchange), and a lone character finds the bigrams it starts. None when
+    the search has no term at all (only punctuation)."""
+    parts = [
+        quoted[0] if len(quoted) == 1 else "(" + " <-> ".join(quoted) + ")"
+        for quoted in _word_terms(search, prefix=prefix)
+    ]
     return " & ".join(parts) if parts else None
+
+
+def superset_literal(search: str, *, prefix: bool = True) -> str | None:
+    """A `tsquery` literal that every document `query_literal` matches also matches: its
+    terms anywhere (no phrase), prefixes left out when a whole term remains. The GIN index
+    answers it without reading a document (no recheck) and without expanding a prefix into
+    every lexeme it starts, so it says cheaply how many documents could match."""
+    lexemes = [lexeme for quoted in _word_terms(search, prefix=prefix) for lexeme in quoted]
+    whole = [lexeme for lexeme in lexemes if not lexeme.endswith(":*")]
+    kept = list(dict.fromkeys(whole or lexemes))
+    return " & ".join(kept) if kept else None

@@ -58,16 +58,62 @@ def _ticket_numbers_ending(digits: str) -> list[str]:
     ]
 
 
-def _fulltext_ids_postgresql(literal: str, *, include_internal: bool) -> QuerySet:
-    sql = "public_terms @@ CAST(%s AS tsquery)"
-    params = [literal]
+# A word found in more documents than this is "frequent": the queue walks its own order and
+# tests each ticket's document; below it the index's matches are few enough to sort.
+FREQUENT_AT = 2_000
+
+
+def _match_sql(*, include_internal: bool, indexed: bool) -> str:
+    """`public_terms` (and for desk users `internal_terms`) match a `tsquery` literal.
+
+    indexed: as the `@@` operator, which the GIN indexes answer. Otherwise through its function
+    `ts_match_vq`, which no index serves and which the planner, knowing nothing of a function
+    call's result, takes to hold for a third of the rows: that is what makes it walk the
+    queue's index in order and stop at the page, where the operator's estimate (a phrase's
+    bigrams taken as independent: one row in a million) makes it sort every match first."""
+    column = "{0} @@ CAST(%s AS tsquery)" if indexed else "ts_match_vq({0}, CAST(%s AS tsquery))"
+    sql = column.format("public_terms")
     if include_internal:
         # Two GIN indexes, one bitmap OR.
-        sql = f"({sql} OR internal_terms @@ CAST(%s AS tsquery))"
-        params.append(literal)
-    return TicketSearchDocument.objects.filter(
-        RawSQL(sql, params, output_field=BooleanField())
-    ).values("ticket_id")
+        sql = f"({sql} OR {column.format('internal_terms')})"
+    return sql
+
+
+def _fulltext_postgresql(
+    queryset: QuerySet, search: str, *, prefix: bool, include_internal: bool
+) -> QuerySet:
+    """`queryset` narrowed to the tickets whose documents match `search` exactly (phrases
+    included), by one of two plans chosen on one probe of the GIN index:
+    - rare (at most FREQUENT_AT documents hold every term): those tickets, each then checked
+      for the exact match, and sorted;
+    - frequent: the queue is walked in its own order and each ticket's document tested,
+      stopping at the page (a frequent word fills a page within a few hundred tickets).
+    The probe asks for a superset (`bigrams.superset_literal`), which the index answers without
+    reading the documents; a phrase's positions are read only for the tickets tested."""
+    literal = bigrams.query_literal(search, prefix=prefix)
+    loose = bigrams.superset_literal(search, prefix=prefix)
+    if literal is None or loose is None:
+        return queryset.none()
+
+    def condition(query: str, *, indexed: bool) -> RawSQL:
+        sql = _match_sql(include_internal=include_internal, indexed=indexed)
+        params = [query, query] if include_internal else [query]
+        return RawSQL(sql, params, output_field=BooleanField())
+
+    # Whoever may see them: the probe only counts; the queue's scope applies below.
+    found = list(
+        TicketSearchDocument.objects.filter(condition(loose, indexed=True)).values_list(
+            "ticket_id", flat=True
+        )[: FREQUENT_AT + 1]
+    )
+    if len(found) <= FREQUENT_AT:
+        queryset = queryset.filter(pk__in=found)
+        if literal == loose:
+            return queryset
+    exact = TicketSearchDocument.objects.filter(
+        condition(literal, indexed=False), ticket_id=OuterRef("pk")
+    )
+    return queryset.filter(Exists(exact))
 
 
 def _fulltext_q_fallback(search: str, *, include_internal: bool) -> Q:
@@ -118,11 +164,11 @@ def tickets_matching(
     if connection.vendor == "postgresql":
         # A short number is a ticket's sequence, or that number written in a text: the
         # whole number only (as a prefix, `3` would be every text with 30, 365, …).
-        literal = bigrams.query_literal(search, prefix=not _DIGITS.match(search))
-        if literal is None:
-            return queryset.none()
-        return queryset.filter(
-            pk__in=_fulltext_ids_postgresql(literal, include_internal=include_internal)
+        return _fulltext_postgresql(
+            queryset,
+            search,
+            prefix=not _DIGITS.match(search),
+            include_internal=include_internal,
         )
     return queryset.filter(_fulltext_q_fallback(search, include_internal=include_internal))
 

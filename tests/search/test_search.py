@@ -75,6 +75,30 @@ def test_words_in_subject_description_and_every_message_are_found(outage, other,
     assert _found(agent, search) == [outage.number]
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("frequent_at", [2_000, 0], ids=["rare", "frequent"])
+def test_both_plans_find_exactly_the_phrase(outage, other, agent, monkeypatch, frequent_at):
+    """A word found in more than FREQUENT_AT documents is searched by walking the queue and
+    testing each ticket's document; below, the index's matches are taken and sorted. Both
+    find the same tickets, phrases matched exactly: a ticket holding every bigram of
+    会議に参加 but not side by side is not found."""
+    from search import selectors as search_selectors
+
+    if not search_selectors.fulltext_enabled():
+        pytest.skip("the bigram documents are read on PostgreSQL only")
+    monkeypatch.setattr(search_selectors, "FREQUENT_AT", frequent_at)
+    scattered = make_ticket(
+        outage.customer, subject="参加者の会議室", description="会議に出る。ここに参上。"
+    )
+    assert _found(agent, "会議に参加") == [other.number]
+    assert _found(agent, "会議に参加", queue="all") == [other.number]
+    assert sorted(_found(agent, "会議")) == sorted([other.number, scattered.number])
+    assert _found(agent, "テナント移行") == [outage.number]  # an internal note: desk users
+    assert _found(agent, "exch") == [outage.number]
+    assert _found(agent, "障害 exch") == [outage.number]
+    assert _found(agent, "障害 teams") == []
+
+
 def test_two_words_must_both_match(outage, other, agent):
     assert _found(agent, "会議 特定") == [other.number]
     assert _found(agent, "会議 障害") == []
