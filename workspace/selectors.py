@@ -30,7 +30,7 @@ from sla.deadlines import SlaState, Target
 from sla.models import Severity
 from tickets import clocks
 from tickets.models import Message, Status, Ticket, TicketEvent
-from tickets.selectors import messages_all, tickets_visible_to
+from tickets.selectors import messages_all, ticket_list_queryset, tickets_visible_to
 from workspace.models import ContactReveal, TicketView
 
 if TYPE_CHECKING:
@@ -260,15 +260,33 @@ class CappedPaginator(Paginator):
 
 
 def queue_page(
-    *, queryset: QuerySet[Ticket], page_number: Any, now: datetime.datetime, search: bool = False
+    *,
+    queryset: QuerySet[Ticket],
+    page_number: Any,
+    now: datetime.datetime,
+    search: bool = False,
+    user=None,
 ) -> Page:
-    """One page of rows, each with its SLA state: two queries (count and rows)."""
+    """One page of rows, each with its SLA state, in three queries: the count, the page's ids
+    in the queue's order, and those rows with what a row shows.
+
+    The ids come first because the planner's search over the row's joins (reseller, customer,
+    subscription, product, requester, contract, assignee) combined with the queue's filters
+    and order took 50–200 ms of planning over a million tickets, for 2 ms of execution;
+    fetched by id the rows plan in a few milliseconds. `user`: whose unread markers to show
+    (`with_last_seen`)."""
     paginator = CappedPaginator(
-        queryset,
+        queryset.values_list("pk", flat=True),
         settings.WORKSPACE_PAGE_SIZE,
         count_cap=CappedPaginator.SEARCH_COUNT_CAP if search else CappedPaginator.COUNT_CAP,
     )
     page = paginator.get_page(page_number)
+    ids = list(page.object_list)
+    rows = ticket_list_queryset().filter(pk__in=ids)
+    if user is not None:
+        rows = with_last_seen(rows, user=user)
+    by_id = {ticket.pk: ticket for ticket in rows}
+    page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     for ticket in page.object_list:
         ticket.sla = clocks.first_response_state(ticket=ticket, now=now)
         # Changed since this agent last opened it (rows annotated by `with_last_seen`).

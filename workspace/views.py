@@ -106,10 +106,11 @@ def queue_context(request: HttpRequest, *, now) -> dict:
     )
     queryset = selectors.tickets_in_queue(user=request.user, queue=queue, filters=filters, now=now)
     page = selectors.queue_page(
-        queryset=selectors.with_last_seen(queryset, user=request.user),
+        queryset=queryset,
         page_number=request.GET.get("page"),
         now=now,
         search=bool(filters.search.strip()),
+        user=request.user,
     )
     hits = (
         selectors.queue_search_hits(
