@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts import permissions
 from helpdesk.admin_history import DeskHistoryAdmin
 from helpdesk.exceptions import DomainError
+from sla.explanations import explanation_lines
 from tickets import services
 from tickets.models import Attachment, Message, Ticket, TicketEvent, TicketSequence
-from workspace.templatetags.workspace import explanation
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -139,7 +139,7 @@ class TicketAdmin(DeskHistoryAdmin):
     @admin.display(description=_("期限の根拠"))
     def deadline_explanation(self, obj: Ticket) -> str:
         return format_html_join(
-            "", "<div>{}</div>", ((line,) for line in explanation(obj.sla_explanation))
+            "", "<div>{}</div>", ((line,) for line in explanation_lines(obj.sla_explanation))
         )
 
     def has_add_permission(self, request) -> bool:

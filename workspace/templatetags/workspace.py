@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
 from contracts.models import VerificationMethod
 from notifications.selectors import notifications_unread_count
 from sla.deadlines import SlaState
+from sla.explanations import explanation_lines
 from sla.models import InternalTarget, Severity
 from tickets.models import Message, Status
 
@@ -67,8 +67,7 @@ def target_label(state: str) -> str:
 @register.filter
 def explanation(steps: list[dict[str, str]] | None) -> list[str]:
     """The deadline's explanation steps in the active language (Japanese unless English)."""
-    key = "en" if (get_language() or "ja").startswith("en") else "ja"
-    return [step.get(key) or step.get("ja", "") for step in steps or []]
+    return explanation_lines(steps)
 
 
 @register.filter
