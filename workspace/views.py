@@ -700,6 +700,8 @@ def refused_call(request: HttpRequest, pk: int) -> HttpResponse:
             "refused_message": intake.refusal_message(call.code),
             "guidance": intake.caller_guidance(reason=call.reason, code=call.code),
             "caller_phone": permissions.mask_phone(call.caller_phone),
+            "contact_phone": permissions.mask_phone(call.contact.phone) if call.contact else "",
+            "number_matches": intake.refused_call_number_matches(call=call),
         },
     )
 
