@@ -38,6 +38,18 @@
     window.history.replaceState(null, "", canonical);
   }
 
+  // The nav bell: its unread count rides on the page's own polls (presence, the queue's rows);
+  // a page with neither polls the bell alone, once per LIVE_INTERVAL.
+  var bellPolled = false;
+  function bellUpdate(data) {
+    var item = document.getElementById("notifications-item");
+    if (!item || !data || typeof data.bell !== "string") { return; }
+    var holder = document.createElement("ul");
+    holder.innerHTML = data.bell.trim();
+    var fresh = holder.querySelector("#notifications-item");
+    if (fresh && fresh.innerHTML !== item.innerHTML) { item.replaceWith(fresh); }
+  }
+
   function personText(person, labels) {
     return person.user + " " + (person.typing ? labels.typing : labels.viewing);
   }
@@ -78,8 +90,10 @@
         method: "POST", body: body, credentials: "same-origin",
         headers: { "X-CSRFToken": csrfToken() }
       }).then(function (response) { return response.ok ? response.json() : null; })
-        .then(render).catch(function () { /* the next report tries again */ });
+        .then(function (data) { render(data); bellUpdate(data); })
+        .catch(function () { /* the next report tries again */ });
     };
+    bellPolled = true;
     var reply = document.getElementById("id_reply-body");
     if (reply) {
       reply.addEventListener("input", function () {
@@ -137,6 +151,7 @@
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (data) {
           if (!data) { return; }
+          bellUpdate(data);
           var before = {};
           var checked = {};
           tbody.querySelectorAll("tr[data-number]").forEach(function (row) {
@@ -168,6 +183,16 @@
         }).catch(function () { /* the next refresh tries again */ });
     };
     window.setInterval(refresh, LIVE_INTERVAL);
+    bellPolled = true;
+  }
+
+  var bell = document.getElementById("notifications-item");
+  if (bell && !bellPolled && bell.getAttribute("data-live-url")) {
+    window.setInterval(function () {
+      fetch(bell.getAttribute("data-live-url"), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(bellUpdate).catch(function () { /* the next poll tries again */ });
+    }, LIVE_INTERVAL);
   }
 })();
 

@@ -88,7 +88,12 @@ def notifications_link(context) -> dict:
         url = reverse("notifications:list")
     except NoReverseMatch:
         return {"url": None}
-    return {"url": url, "unread": notifications_unread_count(user=user)}
+    return {
+        "url": url,
+        # The page's script keeps the count current (static/workspace/live.js).
+        "live_url": reverse("workspace:notifications_bell"),
+        "unread": notifications_unread_count(user=user),
+    }
 
 
 def _label(choices, value) -> str:
