@@ -103,11 +103,23 @@
     }
     report();
     window.setInterval(report, INTERVAL);
+    // Closing the tab or leaving the page says so at once, so the others see it go within
+    // their next report rather than when the entry expires. A beacon outlives the page; its
+    // form body carries the CSRF token (no custom header is possible). Should the browser
+    // refuse the beacon, a keepalive fetch does the same.
     window.addEventListener("pagehide", function () {
       var body = new URLSearchParams();
       body.set("leave", "1");
       body.set("csrfmiddlewaretoken", csrfToken());
-      navigator.sendBeacon(box.getAttribute("data-url"), body);
+      var url = box.getAttribute("data-url");
+      if (!(navigator.sendBeacon && navigator.sendBeacon(url, body))) {
+        fetch(url, { method: "POST", body: body, credentials: "same-origin", keepalive: true })
+          .catch(function () { /* the entry expires on its own */ });
+      }
+    });
+    // Back from the back/forward cache: here again, say so now rather than at the next tick.
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) { report(); }
     });
   }
 

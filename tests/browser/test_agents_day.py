@@ -259,3 +259,22 @@ def test_the_bell_counts_new_notifications_without_reloading(page, agent, ticket
     expect(badge).to_have_text("3")
     expect(badge).to_have_attribute("aria-label", "未読 3 件")
     assert page.evaluate("window.__same_page") is True
+
+
+def test_closing_the_tab_leaves_at_once_not_when_presence_expires(
+    page, second_page, agent, supervisor, ticket, settings
+):
+    # Given two agents on one ticket, presence entries lasting a minute unless left
+    settings.WORKSPACE_PRESENCE_SECONDS = 60
+    log_in(page, agent.username)
+    page.goto(f"/tickets/{ticket.number}/")
+    log_in(second_page, supervisor.username)
+    second_page.goto(f"/tickets/{ticket.number}/")
+    other = page.locator(f'#presence [data-user="{supervisor.username}"]')
+    expect(other).to_contain_text("閲覧中")
+
+    # When the supervisor closes the tab
+    second_page.close()
+
+    # Then the agent sees it go within a presence report (4 s), not a minute later
+    expect(other).to_have_count(0, timeout=6_000)
