@@ -350,8 +350,11 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"denied_one_line": {"()": "helpdesk.log_filters.DeniedWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # A denied page logs one line, not a traceback (on the logger, so every handler sees it).
+    "loggers": {"django.request": {"filters": ["denied_one_line"]}},
 }
 
 # SLA: the at-risk warning fires when this share of the first-response window has passed.

@@ -119,6 +119,7 @@ class MailTemplate(models.Model):
         HELD = "held", _("受付できないお問い合わせへのご案内")
         ATTACHMENTS_DROPPED = "attachments_dropped", _("添付ファイル破棄のお知らせ")
         WAITING_REMINDER = "waiting_reminder", _("ご回答のお願い（リマインダー）")
+        MERGED = "merged", _("お問い合わせ統合のお知らせ")
 
     class Language(models.TextChoices):
         JA = "ja", _("日本語")

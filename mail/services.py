@@ -31,7 +31,7 @@ from helpdesk.exceptions import DomainError
 from helpdesk.history import history_user_set
 from mail import authentication, parsing, selectors
 from mail.exceptions import MailNotHeld, MailNotUnauthenticated, ReleaseReasonRequired
-from mail.models import InboundMail
+from mail.models import InboundMail, MailTemplate
 from mail.rendering import RenderedMail, format_jst, mail_render
 from notifications.services import outbox_enqueue
 from sla.models import Severity
@@ -202,7 +202,7 @@ def merged_enqueue(*, ticket: Ticket, original_number: str) -> bool:
         dedup_key=f"mail:merged:{ticket.pk}",
         ticket=ticket,
         to=[ticket.requester.email],
-        key="merged",
+        key=MailTemplate.Key.MERGED,
         context={**_ticket_context(ticket), "original_number": original_number},
         purpose="merged",
         in_reply_to=selectors.last_customer_message_id(ticket=ticket),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,17 @@ PLACEHOLDERS = (
     "product",
     "out_of_scope",
 )
+
+
+# Kana, kanji and half-width katakana: text with any of them was written in Japanese.
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+
+
+def ticket_language(*, ticket) -> str:
+    """The language the customer wrote the ticket in (no contact stores one): Japanese when
+    its subject or description has any kana or kanji, else English."""
+    text = f"{ticket.subject}\n{ticket.description}"
+    return Language.JAPANESE if _JAPANESE.search(text) else Language.ENGLISH
 
 
 def templates_for(*, user) -> QuerySet[ReplyTemplate]:
@@ -85,14 +97,16 @@ class RenderedTemplate:
 def templates_rendered(
     *, user, ticket, out_of_scope: Sequence[StrOrPromise]
 ) -> list[RenderedTemplate]:
-    """Every template the user may insert, filled in for `ticket` (one query)."""
+    """Every template the user may insert, filled in for `ticket` (one query), grouped by
+    language with the ticket's language first (the picker shows one group per language)."""
     values = {
         language: ticket_values(
             ticket=ticket, agent=user, out_of_scope=out_of_scope, language=language
         )
         for language in Language.values
     }
-    return [
+    first = ticket_language(ticket=ticket)
+    rendered = [
         RenderedTemplate(
             pk=template.pk,
             name=template.name,
@@ -103,3 +117,5 @@ def templates_rendered(
         )
         for template in templates_for(user=user)
     ]
+    # Stable: within a language, the templates keep their own order (position, name).
+    return sorted(rendered, key=lambda template: template.language != first)

@@ -340,7 +340,10 @@ class RefusedCallForm(forms.Form):
     caller_name = forms.CharField(label=_("発信者の氏名"), max_length=200)
     caller_phone = forms.CharField(label=_("発信者の電話番号"), max_length=40, required=False)
     requester = forms.TypedChoiceField(
-        label=_("登録済みの担当者"), coerce=int, required=False, empty_value=None
+        label=pgettext_lazy("one contact", "登録済みの担当者"),
+        coerce=int,
+        required=False,
+        empty_value=None,
     )
     subscription = forms.TypedChoiceField(
         label=_("サブスクリプション"), coerce=int, required=False, empty_value=None

@@ -332,6 +332,14 @@ def refused_call_record(
     )
 
 
+def refused_call_number_matches(*, call: RefusedCall) -> bool:
+    """The number the call came from is the one registered for the contact the agent chose.
+    A match says whose number it is, not who is calling (DOMAIN.md §12, Art. 3.2)."""
+    if call.contact is None or not call.caller_phone or not call.contact.phone:
+        return False
+    return phone_digits(call.caller_phone) == phone_digits(call.contact.phone)
+
+
 def refused_calls_recent(*, customer: Customer, limit: int = 5) -> list[RefusedCall]:
     return list(
         RefusedCall.objects.filter(customer=customer)

@@ -1,8 +1,10 @@
-"""JSON the workspace's static scripts poll: presence on a ticket and on a queue's rows.
+"""JSON the workspace's static scripts poll: presence on a ticket and on a queue's rows, and the
+nav bell's unread count riding on those polls (or alone, on a page with neither).
 Read and written only through the ticket rules of `tickets.selectors.tickets_visible_to`."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -10,9 +12,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tickets.selectors import tickets_visible_to
 from workspace import collision, presence, selectors
+from workspace.templatetags.workspace import notifications_link
 from workspace.views import queue_context, workspace_required
 
 MAX_NUMBERS = 100
+
+
+def _bell(request: HttpRequest) -> str:
+    """The nav bell as the page's header renders it: the unread count, in the user's language."""
+    return render_to_string(
+        "workspace/_notifications_link.html", notifications_link({"request": request})
+    )
 
 
 def _viewers_json(viewers: list[presence.Viewer]) -> list[dict]:
@@ -40,6 +50,7 @@ def ticket_presence(request: HttpRequest, number: str) -> JsonResponse:
         {
             "others": _viewers_json(others.get(ticket.pk, [])),
             "version": collision.ticket_version_current(ticket=ticket),
+            "bell": _bell(request),
         }
     )
 
@@ -74,5 +85,14 @@ def queue_live(request: HttpRequest) -> JsonResponse:
                 "workspace/_queue_count.html", context, request=request
             ).strip(),
             "counts": {queue.slug: queue.count for queue in context["queues"]},
+            "bell": _bell(request),
         }
     )
+
+
+@login_required
+@require_GET
+def notifications_bell(request: HttpRequest) -> JsonResponse:
+    """The nav bell alone, for a page that polls nothing else (the notifications list, the
+    dashboard, …): the ticket and queue pages get it with their own polls."""
+    return JsonResponse({"bell": _bell(request)})

@@ -350,8 +350,39 @@ def ticket_thread(*, ticket: Ticket) -> list[Message]:
     return list(messages_all(ticket=ticket))
 
 
-def ticket_events(*, ticket: Ticket) -> list[TicketEvent]:
-    return list(ticket.events.select_related("actor"))
+# The events that name another ticket, and where in their data its number is.
+_OTHER_TICKET_KEYS = {
+    "merged": "into",
+    "merge_received": "from",
+    "linked": "other",
+    "unlinked": "other",
+}
+
+
+def ticket_events(*, ticket: Ticket, user) -> list[TicketEvent]:
+    return events_mark_other_tickets(events=list(ticket.events.select_related("actor")), user=user)
+
+
+def events_mark_other_tickets(*, events: list[TicketEvent], user) -> list[TicketEvent]:
+    """Mark `other_hidden` on each event naming another ticket (a merge, a link) that `user`
+    may not see (tickets_visible_to), e.g. one outside a subcontractor's scope, so its number
+    is not shown (one query for all of them)."""
+    numbers = {
+        (event.data or {}).get(_OTHER_TICKET_KEYS[event.kind], "")
+        for event in events
+        if event.kind in _OTHER_TICKET_KEYS
+    }
+    numbers.discard("")
+    visible = (
+        set(tickets_visible_to(user).filter(number__in=numbers).values_list("number", flat=True))
+        if numbers
+        else set()
+    )
+    for event in events:
+        if event.kind in _OTHER_TICKET_KEYS:
+            number = (event.data or {}).get(_OTHER_TICKET_KEYS[event.kind], "")
+            event.other_hidden = number not in visible  # type: ignore[attr-defined]
+    return events
 
 
 @dataclass
@@ -361,6 +392,9 @@ class HistoryEntry:
     kind: str
     changes: list[tuple[str, str, str]] = field(default_factory=list)
 
+
+# What the history says of a ticket the viewer may not see, instead of its number.
+OTHER_TICKET = _("別のチケット")
 
 _HISTORY_KINDS = {"+": _("作成"), "~": _("変更"), "-": _("削除")}
 
@@ -385,10 +419,11 @@ def _related_name(instance) -> str:
     return str(instance)
 
 
-def ticket_history(*, ticket: Ticket) -> list[HistoryEntry]:
+def ticket_history(*, ticket: Ticket, user) -> list[HistoryEntry]:
     """Who changed what, from django-simple-history: each row against the one before it,
     newest first. People, organisations and other related rows are named, not numbered
-    (one query per kind of related row on the page)."""
+    (one query per kind of related row on the page); another ticket only when `user` may see
+    it (tickets_visible_to), else a neutral word."""
     records = list(ticket.history.select_related("history_user").order_by("history_date"))
     diffs = []
     wanted: dict[Any, set] = {}
@@ -403,13 +438,20 @@ def ticket_history(*, ticket: Ticket) -> list[HistoryEntry]:
         diffs.append((record, changes))
         previous = record
     names = {
-        model: {pk: _related_name(obj) for pk, obj in model.objects.in_bulk(ids).items()}
+        model: {
+            pk: _related_name(obj)
+            for pk, obj in (tickets_visible_to(user) if model is Ticket else model.objects)
+            .in_bulk(ids)
+            .items()
+        }
         for model, ids in wanted.items()
         if ids
     }
 
     def shown(model_field, value) -> str:
         if model_field.is_relation and value is not None:
+            if model_field.related_model is Ticket:
+                return names.get(Ticket, {}).get(value) or str(OTHER_TICKET)
             return names.get(model_field.related_model, {}).get(value, str(value))
         return _history_value(model_field, value)
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("tickets/new/refused/<int:pk>/", views.refused_call, name="refused_call"),
     path("presence/", live_views.queue_presence, name="queue_presence"),
     path("live/", live_views.queue_live, name="queue_live"),
+    path("live/bell/", live_views.notifications_bell, name="notifications_bell"),
     path("bulk/", bulk.queue_bulk, name="queue_bulk"),
     path("tickets/<ticket_number:number>/", views.ticket_detail, name="ticket"),
     path(

@@ -180,7 +180,7 @@ def _render_ticket(
     stale: list | None = None,
 ) -> HttpResponse:
     now = timezone.now()
-    events = selectors.ticket_events(ticket=ticket)
+    events = selectors.ticket_events(ticket=ticket, user=request.user)
     version = collision.ticket_version(events=events)
     ticket_forms = _ticket_forms(request, ticket, version)
     if bound is not None:
@@ -207,7 +207,9 @@ def _render_ticket(
         "thread": selectors.ticket_thread(ticket=ticket),
         "events": events,
         "version": version,
-        "stale_changes": stale or [],
+        "stale_changes": selectors.events_mark_other_tickets(events=list(stale), user=request.user)
+        if stale
+        else [],
         "stale_messages": collision.messages_since(events=stale) if stale else [],
         "takeover_from": ticket.assignee
         if ticket.assignee_id and ticket.assignee_id != request.user.pk
@@ -216,7 +218,7 @@ def _render_ticket(
         "linked": ticket_merge.tickets_linked(user=request.user, ticket=ticket),
         "merged_from": ticket_merge.tickets_merged_into(user=request.user, ticket=ticket),
         "merged_into": ticket_merge.tickets_visible_merged_into(user=request.user, ticket=ticket),
-        "history": selectors.ticket_history(ticket=ticket),
+        "history": selectors.ticket_history(ticket=ticket, user=request.user),
         "forms": ticket_forms,
         "open_form": bound[0] if bound else "",
         "revealed": revealed,
@@ -699,6 +701,8 @@ def refused_call(request: HttpRequest, pk: int) -> HttpResponse:
             "refused_message": intake.refusal_message(call.code),
             "guidance": intake.caller_guidance(reason=call.reason, code=call.code),
             "caller_phone": permissions.mask_phone(call.caller_phone),
+            "contact_phone": permissions.mask_phone(call.contact.phone) if call.contact else "",
+            "number_matches": intake.refused_call_number_matches(call=call),
         },
     )
 

@@ -38,6 +38,18 @@
     window.history.replaceState(null, "", canonical);
   }
 
+  // The nav bell: its unread count rides on the page's own polls (presence, the queue's rows);
+  // a page with neither polls the bell alone, once per LIVE_INTERVAL.
+  var bellPolled = false;
+  function bellUpdate(data) {
+    var item = document.getElementById("notifications-item");
+    if (!item || !data || typeof data.bell !== "string") { return; }
+    var holder = document.createElement("ul");
+    holder.innerHTML = data.bell.trim();
+    var fresh = holder.querySelector("#notifications-item");
+    if (fresh && fresh.innerHTML !== item.innerHTML) { item.replaceWith(fresh); }
+  }
+
   function personText(person, labels) {
     return person.user + " " + (person.typing ? labels.typing : labels.viewing);
   }
@@ -78,8 +90,10 @@
         method: "POST", body: body, credentials: "same-origin",
         headers: { "X-CSRFToken": csrfToken() }
       }).then(function (response) { return response.ok ? response.json() : null; })
-        .then(render).catch(function () { /* the next report tries again */ });
+        .then(function (data) { render(data); bellUpdate(data); })
+        .catch(function () { /* the next report tries again */ });
     };
+    bellPolled = true;
     var reply = document.getElementById("id_reply-body");
     if (reply) {
       reply.addEventListener("input", function () {
@@ -89,11 +103,23 @@
     }
     report();
     window.setInterval(report, INTERVAL);
+    // Closing the tab or leaving the page says so at once, so the others see it go within
+    // their next report rather than when the entry expires. A beacon outlives the page; its
+    // form body carries the CSRF token (no custom header is possible). Should the browser
+    // refuse the beacon, a keepalive fetch does the same.
     window.addEventListener("pagehide", function () {
       var body = new URLSearchParams();
       body.set("leave", "1");
       body.set("csrfmiddlewaretoken", csrfToken());
-      navigator.sendBeacon(box.getAttribute("data-url"), body);
+      var url = box.getAttribute("data-url");
+      if (!(navigator.sendBeacon && navigator.sendBeacon(url, body))) {
+        fetch(url, { method: "POST", body: body, credentials: "same-origin", keepalive: true })
+          .catch(function () { /* the entry expires on its own */ });
+      }
+    });
+    // Back from the back/forward cache: here again, say so now rather than at the next tick.
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) { report(); }
     });
   }
 
@@ -137,6 +163,7 @@
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (data) {
           if (!data) { return; }
+          bellUpdate(data);
           var before = {};
           var checked = {};
           tbody.querySelectorAll("tr[data-number]").forEach(function (row) {
@@ -168,6 +195,16 @@
         }).catch(function () { /* the next refresh tries again */ });
     };
     window.setInterval(refresh, LIVE_INTERVAL);
+    bellPolled = true;
+  }
+
+  var bell = document.getElementById("notifications-item");
+  if (bell && !bellPolled && bell.getAttribute("data-live-url")) {
+    window.setInterval(function () {
+      fetch(bell.getAttribute("data-live-url"), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(bellUpdate).catch(function () { /* the next poll tries again */ });
+    }, LIVE_INTERVAL);
   }
 })();
 

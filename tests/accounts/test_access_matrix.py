@@ -200,6 +200,8 @@ PAGES: dict[str, Page] = {
     "workspace:queue_presence": Page(
         lambda w: f"/presence/?numbers={w.ticket.number}", row(LOGIN, 403, 200, 200, 200, 200)
     ),
+    # The nav bell's count, polled by pages that poll nothing else: anyone signed in.
+    "workspace:notifications_bell": Page(lambda w: "/live/bell/", LOGGED_IN),
     # Bulk actions are the supervisors': a post without tickets goes back to the queue.
     "workspace:queue_bulk": Page(lambda w: "/bulk/", row(LOGIN, 403, 403, 403, 302, 302), "post"),
     # Presence is reported by POST (the page's script); a GET is refused.

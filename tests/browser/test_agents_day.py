@@ -226,3 +226,55 @@ def test_an_agent_is_notified_of_an_assignment_and_a_reply_and_opening_reads_the
     expect(page.locator("#notifications-link .badge-count")).to_have_count(0)
     page.locator("#notifications-link").click()
     expect(page.locator(".notification.unread")).to_have_count(0)
+
+
+@pytest.mark.parametrize(
+    ("path", "wait_ms"),
+    [
+        ("/?queue=open", 11_000),  # with the queue's rows (LIVE_INTERVAL)
+        ("ticket", 5_000),  # with the ticket page's presence report
+        ("/notifications/", 11_000),  # a page that polls nothing else: the bell alone
+    ],
+)
+def test_the_bell_counts_new_notifications_without_reloading(page, agent, ticket, path, wait_ms):
+    from django.utils import timezone
+
+    from notifications.services import notification_create
+
+    # Given an agent with one unread notification, on a page that stays open
+    notification_create(recipient=agent, title="一件目", kind="assigned")
+    log_in(page, agent.username)
+    page.clock.install(time=timezone.now())
+    page.goto(f"/tickets/{ticket.number}/" if path == "ticket" else path)
+    badge = page.locator("#notifications-link .badge-count")
+    expect(badge).to_have_text("1")
+    page.evaluate("window.__same_page = true")
+
+    # When two more arrive
+    notification_create(recipient=agent, title="二件目", kind="assigned")
+    notification_create(recipient=agent, title="三件目", kind="assigned")
+    page.clock.fast_forward(wait_ms)
+
+    # Then the bell says 3 on the same page, in the page's language
+    expect(badge).to_have_text("3")
+    expect(badge).to_have_attribute("aria-label", "未読 3 件")
+    assert page.evaluate("window.__same_page") is True
+
+
+def test_closing_the_tab_leaves_at_once_not_when_presence_expires(
+    page, second_page, agent, supervisor, ticket, settings
+):
+    # Given two agents on one ticket, presence entries lasting a minute unless left
+    settings.WORKSPACE_PRESENCE_SECONDS = 60
+    log_in(page, agent.username)
+    page.goto(f"/tickets/{ticket.number}/")
+    log_in(second_page, supervisor.username)
+    second_page.goto(f"/tickets/{ticket.number}/")
+    other = page.locator(f'#presence [data-user="{supervisor.username}"]')
+    expect(other).to_contain_text("閲覧中")
+
+    # When the supervisor closes the tab
+    second_page.close()
+
+    # Then the agent sees it go within a presence report (4 s), not a minute later
+    expect(other).to_have_count(0, timeout=6_000)

@@ -372,3 +372,51 @@ def test_english_admin_pages_and_errors_have_no_japanese(page, ascii_world):
         if hits:
             found[url] = hits
     assert found == {}
+
+
+@pytest.fixture
+def japanese_row(db):
+    """A queue row as the desk sees them: Japanese names of the usual length."""
+    reseller = ResellerFactory(code="sample", name="株式会社サンプル・ソリューションズ")
+    SupportContractFactory(reseller=reseller, plan="24x365")
+    customer = CustomerFactory(reseller=reseller, name="東日本ロジスティクス株式会社")
+    contact = ContactFactory(customer=customer, name="佐藤 花子", is_global_admin=True)
+    return TicketFactory(
+        customer=customer,
+        subscription=SubscriptionFactory(customer=customer),
+        requester=contact,
+        severity="high",
+        subject="Exchange Online で一部のユーザーがメールを送信できない",
+    )
+
+
+@pytest.mark.parametrize(
+    ("width", "min_cell_width", "max_lines", "max_row_height"),
+    # Before: 82 px, 8 lines, a 200 px row at 1,024; 110 px, 6 lines, 154 px at 1,400.
+    [(1024, 170, 4, 140), (1400, 200, 3, 120)],
+)
+def test_the_queue_customer_column_has_room(
+    page, screenshot, supervisor, japanese_row, width, min_cell_width, max_lines, max_row_height
+):
+    page.set_viewport_size({"width": width, "height": 800})
+    log_in(page, supervisor.username)
+    page.goto("/?queue=all")
+    row = page.locator(f'tr[data-number="{japanese_row.number}"]')
+    customer = row.locator("td.customer-cell")
+    expect(customer).to_contain_text("東日本ロジスティクス株式会社")
+    # The customer's and the reseller's names on a line or two each (no 6–8 line rows)
+    lines = customer.evaluate(
+        """td => {
+          const range = document.createRange();
+          range.selectNodeContents(td);
+          return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+        }"""
+    )
+    row_box = row.bounding_box()
+    assert row_box is not None
+    cell_box = customer.bounding_box()
+    assert cell_box is not None and cell_box["width"] >= min_cell_width
+    assert lines <= max_lines
+    assert row_box["height"] <= max_row_height
+    _no_horizontal_overflow(page)
+    screenshot(page, f"queue-customer-{width}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -119,3 +121,22 @@ def test_presence_follows_the_ticket_rules(ticket, subcontractor_agent):
         reverse("workspace:queue_presence"), {"numbers": ticket.number}
     )
     assert queue.json() == {"tickets": {}}
+
+
+def test_leaving_is_csrf_protected_like_any_post(agent, supervisor, ticket):
+    # Given the agent on the ticket, in a browser-like client that checks CSRF
+    url = reverse("workspace:ticket_presence", args=[ticket.number])
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(agent)
+    page = browser.get(reverse("workspace:ticket", args=[ticket.number])).content.decode()
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert found is not None
+    token = found.group(1)
+    assert browser.post(url, {"csrfmiddlewaretoken": token}).status_code == 200
+    # When a leave arrives without the page's token (another site's beacon), it is refused
+    assert browser.post(url, {"leave": "1"}).status_code == 403
+    others = _client(supervisor).post(url).json()["others"]
+    assert others == [{"user": agent.username, "typing": False}]
+    # And the page's beacon (the form body carries the token) leaves
+    assert browser.post(url, {"leave": "1", "csrfmiddlewaretoken": token}).status_code == 200
+    assert _client(supervisor).post(url).json()["others"] == []

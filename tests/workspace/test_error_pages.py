@@ -3,6 +3,7 @@ role may use."""
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
@@ -75,3 +76,15 @@ def test_a_missing_page_is_a_styled_404(agent):
     response = Client().get("/no-such-page/here/")
     assert response.status_code == 404
     assert 'href="/accounts/login/"' in response.content.decode()
+
+
+def test_a_denied_page_logs_one_line_without_a_traceback(agent, caplog):
+    # When the agent opens the supervisors' dashboard (PermissionDenied → 403)
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = _client(agent).get("/dashboard/")
+    assert response.status_code == 403
+    # Then the request logger says so in one line, with no exception attached
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    assert record.getMessage() == "Forbidden (Permission denied): /dashboard/"
+    assert record.exc_info is None
+    assert "Traceback" not in caplog.text

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -58,3 +60,46 @@ def test_link_and_unlink_from_the_page(agent_client, ticket, customer_a):
     assert ticket.number in page.split('id="linked-list"')[1]
     agent_client.post(f"/tickets/{other.number}/unlink/", {"unlink-other": ticket.number})
     assert TicketLink.objects.count() == 0
+
+
+def _page(user, ticket) -> str:
+    client = Client()
+    client.force_login(user)
+    response = client.get(f"/tickets/{ticket.number}/")
+    assert response.status_code == 200
+    # The number fields' example (placeholder) is not a ticket's number
+    return re.sub(r'placeholder="[^"]*"', "", response.content.decode())
+
+
+def test_a_subcontractor_sees_no_number_of_a_merged_ticket_it_cannot_see(
+    agent, agent_client, subcontractor_agent, ticket, customer_a
+):
+    # Given a duplicate the subcontractor works on, merged into a ticket it may not see
+    duplicate = make_ticket(customer_a, subject="重複")
+    ticket_assign(ticket=duplicate, assignee=subcontractor_agent, actor=agent)
+    response = agent_client.post(
+        f"/tickets/{duplicate.number}/merge/", {"merge-original": ticket.number}
+    )
+    assert response.status_code == 302
+    # Then the subcontractor's page (events and field history) names no number of it
+    page = _page(subcontractor_agent, duplicate)
+    assert ticket.number not in page
+    assert "別のチケットに統合" in page
+    assert "→ 別のチケット</li>" in page  # the field history of 統合先
+    # While the desk's agent, who sees both, reads the numbers
+    page = _page(agent, duplicate)
+    assert f"{ticket.number} に統合" in page
+    assert "別のチケット" not in page
+
+
+def test_a_subcontractor_sees_no_number_of_a_linked_ticket_it_cannot_see(
+    agent, agent_client, subcontractor_agent, ticket, customer_a
+):
+    other = make_ticket(customer_a, subject="関連")
+    ticket_assign(ticket=ticket, assignee=subcontractor_agent, actor=agent)
+    agent_client.post(f"/tickets/{ticket.number}/link/", {"link-other": other.number})
+    assert TicketLink.objects.count() == 1
+    page = _page(subcontractor_agent, ticket)
+    assert other.number not in page
+    assert "別のチケット" in page
+    assert other.number in _page(agent, ticket)

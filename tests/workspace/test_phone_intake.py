@@ -210,3 +210,64 @@ def test_a_requester_that_is_no_number_opens_the_intake_without_one(
         reverse("workspace:phone_intake", args=[customer_a.pk]), {"requester": requester}
     )
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "says", "never"),
+    [
+        (
+            "ja",
+            "この番号は登録済みの担当者 Taro Suzuki（•••-••••-33）の番号と一致します。",
+            "(登録済みの担当者)",
+        ),
+        (
+            "en",
+            "This number matches the registered number of contact Taro Suzuki (•••-••••-33).",
+            "(Registered contacts)",
+        ),
+    ],
+)
+def test_a_refused_call_says_the_number_matches_a_contact_not_who_called(
+    agent, customer_a, language, says, never
+):
+    # Given a refused call from the number registered for a contact (DOMAIN.md §12)
+    contact = ContactFactory(customer=customer_a, name="Taro Suzuki", phone="03-1111-2233")
+    call = intake.refused_call_record(
+        customer=customer_a,
+        contact=contact,
+        caller_name="Taro Suzuki",
+        caller_phone="+81 3-1111-2233",
+        reason="not_global_admin",
+        summary="ライセンスを追加したい",
+        actor=agent,
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(agent)
+    client.cookies["django_language"] = language
+    # When its page is shown
+    html = _html(client.get(reverse("workspace:refused_call", args=[call.pk])))
+    # Then it says whose number it is, masked, and that this is not proof of the caller
+    matched = html[html.index('id="matched-contact"') :]
+    assert says in matched
+    assert "03-1111-2233" not in html
+    assert never not in html
+    assert ("第3条3.2" if language == "ja" else "Art. 3.2") in matched
+
+
+def test_a_chosen_contact_whose_number_differs_is_not_called_a_match(agent, customer_a):
+    contact = ContactFactory(customer=customer_a, name="Taro Suzuki", phone="03-1111-2233")
+    call = intake.refused_call_record(
+        customer=customer_a,
+        contact=contact,
+        caller_name="Taro Suzuki",
+        caller_phone="090-0000-0000",
+        reason="not_global_admin",
+        summary="x",
+        actor=agent,
+    )
+    assert intake.refused_call_number_matches(call=call) is False
+    client = Client()
+    client.force_login(agent)
+    html = _html(client.get(reverse("workspace:refused_call", args=[call.pk])))
+    assert "発信元の番号とは一致しません" in html
+    assert "の番号と一致します" not in html

@@ -152,3 +152,35 @@ def test_live_rows_queries_do_not_grow_with_rows(
     assert data["rows"].count("<tr ") == 25
     with django_assert_max_num_queries(12):
         assert client.get("/?queue=open").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "note", "explanation"),
+    [
+        ("ja", "時間外の申込: 次の受付開始時刻に受付", "は受付時間外のため、約款（第3条3.3）"),
+        ("en", "Submitted out of hours: received at the next opening", "outside reception hours"),
+    ],
+)
+def test_a_row_received_later_than_submitted_says_why(
+    agent, customer_a, clock, language, note, explanation
+):
+    # Given a ticket submitted at night, received at the next opening (DOMAIN.md §4)
+    later = make_ticket(customer_a, subject="夜間の申込")
+    submitted = NOW - datetime.timedelta(hours=2)
+    received = NOW + datetime.timedelta(hours=3)
+    type(later).objects.filter(pk=later.pk).update(submitted_at=submitted, received_at=received)
+    # and one received as submitted
+    at_once = make_ticket(customer_a, subject="受付時間内の申込")
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(agent)
+    client.cookies["django_language"] = language
+    # Then the queue's row explains the received time, naming the submission
+    rows = _rows(client)
+    assert note in rows[later.number]
+    assert explanation in rows[later.number]
+    submitted_text = submitted.astimezone(datetime.timezone(datetime.timedelta(hours=9)))
+    assert submitted_text.strftime("%Y-%m-%d %H:%M JST") in rows[later.number]
+    assert 'class="received-later' not in rows[at_once.number]
+    # And the page itself (first render) says the same
+    page = client.get("/?queue=open").content.decode()
+    assert page.count('class="received-later') == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -82,3 +84,34 @@ def test_supervisors_edit_shared_templates_with_history_agents_only_their_own(ag
     assert ReplyTemplate.objects.get(name="自分用").owner == agent
     outsider = UserFactory(username="nobody")
     assert _client(outsider).get(reverse("replies:list")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("subject", "description", "first", "second"),
+    [
+        ("Exchange のメールが届かない", "昨日から", "ja", "en"),
+        ("Mail is not delivered", "Since yesterday, no mail arrives.", "en", "ja"),
+    ],
+)
+def test_the_picker_groups_templates_by_language_the_ticket_s_first(
+    agent, ticket, subject, description, first, second
+):
+    # Given a ticket written in one language, and a personal template of the other language
+    ticket.subject, ticket.description = subject, description
+    ticket.save()
+    ReplyTemplate.objects.create(name="My own", language="en", body="Hi", owner=agent)
+    ReplyTemplate.objects.create(name="私の定型文", language="ja", body="こんにちは", owner=agent)
+    # Then the templates come in two runs, the ticket's language first
+    languages = [t.language for t in templates_rendered(user=agent, ticket=ticket, out_of_scope=[])]
+    assert languages == [first] * languages.count(first) + [second] * languages.count(second)
+    # And the page shows one group per language, the ticket's first and labelled so
+    html = _client(agent).get(reverse("workspace:ticket", args=[ticket.number])).content.decode()
+    start = html.index('id="reply-template"')
+    picker = html[start : html.index("</select>", start)]
+    groups = re.findall(r'<optgroup data-language="(\w+)" label="([^"]*)"', picker)
+    assert [language for language, _label in groups] == [first, second]
+    assert groups[0][1].endswith("（このチケットの言語）")
+    # each template in its language's group
+    first_group = picker.split("</optgroup>")[0]
+    assert ("私の定型文" in first_group) == (first == "ja")
+    assert ("My own" in first_group) == (first == "en")

@@ -87,7 +87,12 @@ def notifications_link(context) -> dict:
         url = reverse("notifications:list")
     except NoReverseMatch:
         return {"url": None}
-    return {"url": url, "unread": notifications_unread_count(user=user)}
+    return {
+        "url": url,
+        # The page's script keeps the count current (static/workspace/live.js).
+        "live_url": reverse("workspace:notifications_bell"),
+        "unread": notifications_unread_count(user=user),
+    }
 
 
 def _label(choices, value) -> str:
@@ -109,12 +114,19 @@ def event_summary(event) -> str:
         )
     if event.kind == "message_added":
         return _label(Message.Kind.choices, data.get("kind"))
+    # Another ticket's number only for a viewer who may see it (workspace.selectors.ticket_events
+    # marks the others; unmarked, e.g. an event not from there, counts as hidden).
+    hidden = getattr(event, "other_hidden", True)
     if event.kind == "merged":
+        if hidden:
+            return str(_("別のチケットに統合"))
         return _("%(number)s に統合") % {"number": data.get("into", "")}
     if event.kind == "merge_received":
+        if hidden:
+            return str(_("別のチケットを統合"))
         return _("%(number)s を統合") % {"number": data.get("from", "")}
     if event.kind in ("linked", "unlinked"):
-        return str(data.get("other", ""))
+        return str(_("別のチケット")) if hidden else str(data.get("other", ""))
     if event.kind == "mail_released":
         return _label(VerificationMethod.choices, data.get("method"))
     if event.kind.startswith("sla_") and data.get("target"):
