@@ -482,6 +482,19 @@ def first_response_restart(*, ticket: Ticket, now: datetime.datetime) -> None:
     ticket.next_escalation_at = None
 
 
+def reception_deferred_from(*, ticket: Ticket) -> datetime.datetime | None:
+    """When the first-response clock started, if the terms received the ticket later than that
+    (started out of reception hours: received at the next opening, Art. 3.3); else None.
+
+    The clock's own start, not the submission: a severity change before the first response, or
+    a reopening after the deadline, restarts the clock and its receipt (DOMAIN.md §9), and a
+    ticket restarted in business hours was received as it restarted."""
+    started = ticket.first_response_started_at or ticket.submitted_at
+    if ticket.received_at is not None and started is not None and ticket.received_at > started:
+        return started
+    return None
+
+
 def first_response_derived(
     *,
     ticket: Ticket,

@@ -289,6 +289,7 @@ def queue_page(
     page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     for ticket in page.object_list:
         ticket.sla = clocks.first_response_state(ticket=ticket, now=now)
+        ticket.reception_deferred_from = clocks.reception_deferred_from(ticket=ticket)
         # Changed since this agent last opened it (rows annotated by `with_last_seen`).
         seen_at = getattr(ticket, "seen_at", False)
         ticket.unread = seen_at is not False and (seen_at is None or ticket.updated_at > seen_at)

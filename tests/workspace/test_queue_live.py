@@ -168,7 +168,9 @@ def test_a_row_received_later_than_submitted_says_why(
     later = make_ticket(customer_a, subject="夜間の申込")
     submitted = NOW - datetime.timedelta(hours=2)
     received = NOW + datetime.timedelta(hours=3)
-    type(later).objects.filter(pk=later.pk).update(submitted_at=submitted, received_at=received)
+    type(later).objects.filter(pk=later.pk).update(
+        submitted_at=submitted, first_response_started_at=submitted, received_at=received
+    )
     # and one received as submitted
     at_once = make_ticket(customer_a, subject="受付時間内の申込")
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
@@ -184,3 +186,24 @@ def test_a_row_received_later_than_submitted_says_why(
     # And the page itself (first render) says the same
     page = client.get("/?queue=open").content.decode()
     assert page.count('class="received-later') == 1
+
+
+def test_a_clock_restarted_in_business_hours_says_nothing_of_out_of_hours(agent, customer_a, clock):
+    # Given a ticket submitted in business hours whose severity changed before the first
+    # response: its clock and receipt restarted at the change (DOMAIN.md §9)
+    from tickets.services import ticket_change_severity
+
+    ticket = make_ticket(customer_a, subject="重大度を変更", severity="high")
+    ticket_change_severity(
+        ticket=ticket,
+        severity="critical",
+        reason="業務停止",
+        actor=agent,
+        now=NOW + datetime.timedelta(minutes=30),
+    )
+    ticket.refresh_from_db()
+    assert ticket.received_at > ticket.submitted_at
+    client = Client()
+    client.force_login(agent)
+    # Then its row says nothing of a submission out of reception hours
+    assert 'class="received-later' not in _rows(client)[ticket.number]
