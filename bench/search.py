@@ -352,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         ("search: Japanese phrase", "会議に参加できない"),
         ("search: number fragment (3 digits)", "123"),
         ("search: number fragment (6 digits)", "000123"),
-        ("search: rare word (テナント ID)", "テナント ID"),
+        ("search: two words, the last a Latin prefix", "テナント ID"),
+        ("search: a frequent word and a typo (no ticket)", "障害 exchnage"),
     ):
         report(f"{label} «{term}»", {"queue": "all", "search": term}, SEARCH_P95_TARGET_MS)
     from workspace.selectors import QUEUE_LABELS

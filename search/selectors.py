@@ -83,13 +83,15 @@ def _fulltext_postgresql(
     queryset: QuerySet, search: str, *, prefix: bool, include_internal: bool
 ) -> QuerySet:
     """`queryset` narrowed to the tickets whose documents match `search` exactly (phrases
-    included), by one of two plans chosen on one probe of the GIN index:
-    - rare (at most FREQUENT_AT documents hold every term): those tickets, each then checked
-      for the exact match, and sorted;
+    included), by one of two plans chosen on probes of the GIN index, each reading at most
+    FREQUENT_AT + 1 documents:
+    - rare (at most FREQUENT_AT documents match): those tickets, scoped, filtered and sorted;
     - frequent: the queue is walked in its own order and each ticket's document tested,
-      stopping at the page (a frequent word fills a page within a few hundred tickets).
-    The probe asks for a superset (`bigrams.superset_literal`), which the index answers without
-    reading the documents; a phrase's positions are read only for the tickets tested."""
+      stopping at the page (a frequent match fills a page within a few hundred tickets).
+    The first probe asks for a superset (`bigrams.superset_literal`), which the index answers
+    without reading a document; when that is frequent but the search is not the same query
+    (a phrase, a prefix), a second probe asks for the exact match, so a frequent word next to
+    a rare one (障害 with a typo) is answered from the index and never walks the whole queue."""
     literal = bigrams.query_literal(search, prefix=prefix)
     loose = bigrams.superset_literal(search, prefix=prefix)
     if literal is None or loose is None:
@@ -100,19 +102,22 @@ def _fulltext_postgresql(
         params = [query, query] if include_internal else [query]
         return RawSQL(sql, params, output_field=BooleanField())
 
-    # Whoever may see them: the probe only counts; the queue's scope applies below.
-    found = list(
-        TicketSearchDocument.objects.filter(condition(loose, indexed=True)).values_list(
-            "ticket_id", flat=True
-        )[: FREQUENT_AT + 1]
-    )
-    if len(found) <= FREQUENT_AT:
-        queryset = queryset.filter(pk__in=found)
-        if literal == loose:
-            return queryset
+    def probe(query: str) -> list[int]:
+        # Whoever may see them: a probe only counts; the queue's scope applies after.
+        documents = TicketSearchDocument.objects.filter(condition(query, indexed=True))
+        return list(documents.values_list("ticket_id", flat=True)[: FREQUENT_AT + 1])
+
     exact = TicketSearchDocument.objects.filter(
         condition(literal, indexed=False), ticket_id=OuterRef("pk")
     )
+    found = probe(loose)
+    if len(found) <= FREQUENT_AT:
+        queryset = queryset.filter(pk__in=found)
+        return queryset if literal == loose else queryset.filter(Exists(exact))
+    if literal != loose:
+        found = probe(literal)
+        if len(found) <= FREQUENT_AT:
+            return queryset.filter(pk__in=found)
     return queryset.filter(Exists(exact))
 
 

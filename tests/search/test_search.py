@@ -76,6 +76,29 @@ def test_words_in_subject_description_and_every_message_are_found(outage, other,
 
 
 @pytest.mark.postgres
+def test_a_frequent_word_beside_a_rare_one_is_answered_from_the_index(
+    outage, other, agent, monkeypatch, django_assert_max_num_queries
+):
+    """障害 is in more documents than FREQUENT_AT, 障害 exchnage (a typo) in none: the exact
+    probe says so, and the queue is not walked ticket by ticket (EXISTS over each document)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from search import selectors as search_selectors
+
+    if not search_selectors.fulltext_enabled():
+        pytest.skip("the bigram documents are read on PostgreSQL only")
+    monkeypatch.setattr(search_selectors, "FREQUENT_AT", 0)
+    with CaptureQueriesContext(connection) as queries:
+        assert _found(agent, "障害 exchnage") == []
+    assert not [q for q in queries.captured_queries if "ts_match_vq" in q["sql"]]
+    # An exact match found more often than FREQUENT_AT still walks the queue.
+    with CaptureQueriesContext(connection) as queries:
+        assert _found(agent, "障害 exch") == [outage.number]
+    assert [q for q in queries.captured_queries if "ts_match_vq" in q["sql"]]
+
+
+@pytest.mark.postgres
 @pytest.mark.parametrize("frequent_at", [2_000, 0], ids=["rare", "frequent"])
 def test_both_plans_find_exactly_the_phrase(outage, other, agent, monkeypatch, frequent_at):
     """A word found in more than FREQUENT_AT documents is searched by walking the queue and
