@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Organisation, Profile
 from tests.factories import (
@@ -201,3 +202,10 @@ def admin_contact_a(customer_a):
 @pytest.fixture
 def subscription_a(customer_a):
     return SubscriptionFactory(customer=customer_a)
+
+
+# Hypothesis fails an example slower than 200 ms. CI runs the SQLite pass at the lowest CPU
+# priority beside the PostgreSQL one (.ci/run), where an example may wait for a core: that pass
+# loads this profile, which keeps every other setting.
+hypothesis_settings.register_profile("low-priority", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
