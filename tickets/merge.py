@@ -77,11 +77,13 @@ def ticket_merge(
         Message.objects.filter(ticket=duplicate).order_by("id").values_list("id", flat=True)
     )
     Message.objects.filter(pk__in=moved).update(ticket=original)
-    # What the duplicate said, kept on the original where the desk reads it.
+    # What the duplicate said, kept on the original where the desk reads it. Not its number:
+    # a subcontractor assigned the original reads the notes and may not see the duplicate
+    # (the merge event names it to those who may).
     message_add(
         ticket=original,
         kind=Message.Kind.INTERNAL_NOTE,
-        body=f"[{duplicate.number}] {duplicate.subject}\n\n{duplicate.description}",
+        body=f"{duplicate.subject}\n\n{duplicate.description}",
         author_user=actor,
         actor=actor,
         now=now,

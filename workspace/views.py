@@ -703,6 +703,7 @@ def refused_call(request: HttpRequest, pk: int) -> HttpResponse:
             "caller_phone": permissions.mask_phone(call.caller_phone),
             "contact_phone": permissions.mask_phone(call.contact.phone) if call.contact else "",
             "number_matches": intake.refused_call_number_matches(call=call),
+            "number_compared": bool(call.caller_phone and call.contact and call.contact.phone),
         },
     )
 

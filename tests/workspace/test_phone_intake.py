@@ -271,3 +271,24 @@ def test_a_chosen_contact_whose_number_differs_is_not_called_a_match(agent, cust
     html = _html(client.get(reverse("workspace:refused_call", args=[call.pk])))
     assert "発信元の番号とは一致しません" in html
     assert "の番号と一致します" not in html
+
+
+def test_a_call_without_a_number_says_there_was_none_to_compare(agent, customer_a):
+    # Given a refused call whose caller gave no number, for a contact chosen at intake
+    contact = ContactFactory(customer=customer_a, name="Taro Suzuki", phone="03-1111-2233")
+    call = intake.refused_call_record(
+        customer=customer_a,
+        contact=contact,
+        caller_name="Taro Suzuki",
+        caller_phone="",
+        reason="not_global_admin",
+        summary="x",
+        actor=agent,
+    )
+    client = Client()
+    client.force_login(agent)
+    html = _html(client.get(reverse("workspace:refused_call", args=[call.pk])))
+    # Then the page neither claims a match nor a different number
+    assert "照合できる電話番号がありません" in html
+    assert "発信元の番号とは一致しません" not in html
+    assert "の番号と一致します" not in html
