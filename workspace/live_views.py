@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tickets.selectors import tickets_visible_to
 from workspace import collision, presence, selectors
-from workspace.templatetags.workspace import notifications_link
 from workspace.views import queue_context, workspace_required
 
 MAX_NUMBERS = 100
@@ -21,7 +20,7 @@ MAX_NUMBERS = 100
 def _bell(request: HttpRequest) -> str:
     """The nav bell as the page's header renders it: the unread count, in the user's language."""
     return render_to_string(
-        "workspace/_notifications_link.html", notifications_link({"request": request})
+        "workspace/_notifications_link.html", selectors.notifications_bell(user=request.user)
     )
 
 

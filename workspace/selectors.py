@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Field, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,7 @@ from accounts import permissions
 from accounts.roles import AGENT_ROLES
 from contracts.models import Contact, Customer, Reseller, Subscription
 from contracts.selectors import contacts_with_domains
+from notifications.selectors import notifications_unread_count
 from search import selectors as search_selectors
 from sla.deadlines import SlaState, Target
 from sla.models import Severity
@@ -680,3 +682,20 @@ def tickets_related(*, user, ticket: Ticket, limit: int = 10) -> RelatedTickets:
         customer_recent_closed=list(of_customer.exclude(_OPEN)[:limit]),
         requester=list(others.filter(requester_id=ticket.requester_id)[:limit]),
     )
+
+
+def notifications_bell(*, user) -> dict:
+    """What the nav's bell shows: a link to the user's in-app notifications with the unread
+    count, once the notifications app serves its list (`notifications.urls`); `live_url` is
+    where the page's script reads the count again (static/workspace/live.js)."""
+    if user is None or not user.is_authenticated:
+        return {"url": None}
+    try:
+        url = reverse("notifications:list")
+    except NoReverseMatch:
+        return {"url": None}
+    return {
+        "url": url,
+        "live_url": reverse("workspace:notifications_bell"),
+        "unread": notifications_unread_count(user=user),
+    }

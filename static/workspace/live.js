@@ -46,8 +46,10 @@
     if (!item || !data || typeof data.bell !== "string") { return; }
     var holder = document.createElement("ul");
     holder.innerHTML = data.bell.trim();
-    var fresh = holder.querySelector("#notifications-item");
-    if (fresh && fresh.innerHTML !== item.innerHTML) { item.replaceWith(fresh); }
+    var fresh = holder.querySelector("#notifications-link");
+    var link = item.querySelector("#notifications-link");
+    // The link's content only: the link itself stays, and keeps the keyboard focus.
+    if (fresh && link && fresh.innerHTML !== link.innerHTML) { link.innerHTML = fresh.innerHTML; }
   }
 
   function personText(person, labels) {

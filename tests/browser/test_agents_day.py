@@ -249,6 +249,7 @@ def test_the_bell_counts_new_notifications_without_reloading(page, agent, ticket
     badge = page.locator("#notifications-link .badge-count")
     expect(badge).to_have_text("1")
     page.evaluate("window.__same_page = true")
+    page.locator("#notifications-link").focus()
 
     # When two more arrive
     notification_create(recipient=agent, title="二件目", kind="assigned")
@@ -259,6 +260,8 @@ def test_the_bell_counts_new_notifications_without_reloading(page, agent, ticket
     expect(badge).to_have_text("3")
     expect(badge).to_have_attribute("aria-label", "未読 3 件")
     assert page.evaluate("window.__same_page") is True
+    # and a keyboard user's focus stays on the bell
+    assert page.evaluate("document.activeElement.id") == "notifications-link"
 
 
 def test_closing_the_tab_leaves_at_once_not_when_presence_expires(

@@ -8,17 +8,16 @@ import datetime
 from typing import TYPE_CHECKING
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
 from contracts.models import VerificationMethod
-from notifications.selectors import notifications_unread_count
 from sla.deadlines import SlaState
 from sla.explanations import explanation_lines
 from sla.models import InternalTarget, Severity
 from tickets.models import Message, Status
+from workspace import selectors
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -77,22 +76,9 @@ def get_item(mapping: dict, key: str):
 
 @register.inclusion_tag("workspace/_notifications_link.html", takes_context=True)
 def notifications_link(context) -> dict:
-    """A link to the user's in-app notifications with the unread count, once the
-    notifications app serves its list (`notifications.urls`)."""
+    """The nav's link to the user's notifications (`workspace.selectors.notifications_bell`)."""
     request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"url": None}
-    try:
-        url = reverse("notifications:list")
-    except NoReverseMatch:
-        return {"url": None}
-    return {
-        "url": url,
-        # The page's script keeps the count current (static/workspace/live.js).
-        "live_url": reverse("workspace:notifications_bell"),
-        "unread": notifications_unread_count(user=user),
-    }
+    return selectors.notifications_bell(user=getattr(request, "user", None))
 
 
 def _label(choices, value) -> str:
