@@ -150,7 +150,6 @@ def tickets_matching(
     search = search.strip()
     if not search:
         return queryset
-    model = queryset.model
     exact: list[Q] = []
     if _DIGITS.match(search):
         exact.append(Q(number__in=_ticket_numbers_ending(search)))
@@ -163,9 +162,12 @@ def tickets_matching(
     # An identifier that names tickets exactly wins over words: `123` is ticket 123, not
     # every text with 123 in it. Each is a condition on the ticket row itself, which its
     # index answers (never a UNION of subqueries, which PostgreSQL may evaluate per row).
+    # Asked within the caller's queryset: a ticket or requester the caller may not see reads
+    # as one that does not exist (the words are searched instead).
     for condition in exact:
-        if model.objects.filter(condition).exists():
-            return queryset.filter(condition)
+        matching = queryset.filter(condition)
+        if matching.exists():
+            return matching
     if connection.vendor == "postgresql":
         # A short number is a ticket's sequence, or that number written in a text: the
         # whole number only (as a prefix, `3` would be every text with 30, 365, …).

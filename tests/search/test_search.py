@@ -171,6 +171,22 @@ def test_a_subcontractor_finds_only_its_organisation_s_tickets(
     assert _found(subcontractor_agent, "会議") == [other.number]
 
 
+def test_an_identifier_outside_the_scope_reads_as_if_it_did_not_exist(
+    outage, other, subcontractor_agent, subcontractor_org
+):
+    # Given a subcontractor who may see `other` only, whose text names outage's sequence
+    sequence = str(int(outage.number[-6:]))
+    Ticket.objects.filter(pk=other.pk).update(assigned_organisation=subcontractor_org)
+    ticket_update_subject(
+        ticket=Ticket.objects.get(pk=other.pk), subject=f"手順 {sequence} で失敗", actor=None
+    )
+    # When it searches that number, or the outage's requester's address
+    # Then the search reads words, as for a number never issued: nothing says that a ticket
+    # (or a requester) exists outside what it may see
+    assert _found(subcontractor_agent, sequence) == [other.number]
+    assert _found(subcontractor_agent, outage.requester.email) == []
+
+
 def test_the_queue_shows_the_hit_in_context(outage, agent):
     client = Client()
     client.force_login(agent)
