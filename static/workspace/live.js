@@ -211,14 +211,19 @@
 })();
 
 // Reply templates (定型文): choosing one puts its text in the reply box (at the cursor, or in
-// place of an empty box) and, for a request for logs, ticks お客様回答待ち. Alt+T goes to it.
+// place of an empty box) and, for a request for logs, ticks お客様回答待ち. Alt+T goes to it; on
+// the closed list the arrow keys move between templates and Enter inserts the one shown (a
+// browser fires "change" on every arrow there, which must not insert); a choice made in the
+// opened list (a click, or Enter in it) inserts at once.
 (function () {
   "use strict";
   var picker = document.getElementById("reply-template");
   if (!picker) { return; }
   var target = document.getElementById(picker.getAttribute("data-target"));
   var flag = document.getElementById(picker.getAttribute("data-flag"));
-  picker.addEventListener("change", function () {
+  var MOVES = ["ArrowDown", "ArrowUp", "Home", "End", "PageDown", "PageUp"];
+  var moving = false;
+  function insert() {
     var option = picker.options[picker.selectedIndex];
     var text = option && option.getAttribute("data-body");
     if (!text || !target) { return; }
@@ -232,6 +237,21 @@
     picker.selectedIndex = 0;
     target.focus();
     target.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+  picker.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      moving = false;
+      insert();
+      return;
+    }
+    // Alt+ArrowDown opens the list: what is chosen there inserts on its own "change".
+    moving = !event.altKey && (MOVES.indexOf(event.key) >= 0 || event.key.length === 1);
+  });
+  picker.addEventListener("mousedown", function () { moving = false; });
+  picker.addEventListener("change", function () {
+    if (moving) { moving = false; return; }
+    insert();
   });
   document.addEventListener("keydown", function (event) {
     if (event.altKey && (event.key === "t" || event.key === "T" || event.code === "KeyT")) {

@@ -281,3 +281,37 @@ def test_closing_the_tab_leaves_at_once_not_when_presence_expires(
 
     # Then the agent sees it go within a presence report (4 s), not a minute later
     expect(other).to_have_count(0, timeout=6_000)
+
+
+def test_the_keyboard_chooses_a_template_and_enter_inserts_it(page, agent, ticket):
+    from replies.models import ReplyTemplate
+
+    # Given two shared templates, the second a request for logs (Art. 3.4)
+    ReplyTemplate.objects.all().delete()
+    ReplyTemplate.objects.create(
+        name="受付のご連絡", language="ja", body="{requester_name} 様 受け付けました。", position=1
+    )
+    ReplyTemplate.objects.create(
+        name="ログのご提供のお願い",
+        language="ja",
+        body="ログをお送りください（{ticket_number}）。",
+        requests_information=True,
+        position=2,
+    )
+    log_in(page, agent.username)
+    page.goto(f"/tickets/{ticket.number}/")
+    reply = page.get_by_label("回答", exact=True)
+
+    # When the agent goes to the picker (Alt+T) and moves down twice: nothing is inserted yet
+    page.keyboard.press("Alt+t")
+    expect(page.locator("#reply-template")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(reply).to_have_value("")
+    expect(page.locator("#reply-template")).to_be_focused()
+
+    # Then Enter inserts the second, filled in, and ticks お客様回答待ち
+    page.keyboard.press("Enter")
+    expect(reply).to_have_value(f"ログをお送りください（{ticket.number}）。")
+    expect(reply).to_be_focused()
+    expect(page.locator("#id_reply-requests_information")).to_be_checked()
