@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from replies.models import Language, ReplyTemplate
 
@@ -80,8 +80,15 @@ def ticket_values(
         "customer": ticket.customer.name,
         "agent": agent.get_full_name() or agent.get_username(),
         "product": ticket.subscription.product.name,
-        "out_of_scope": separator.join(str(item) for item in out_of_scope),
+        "out_of_scope": _in_language(out_of_scope, language, separator),
     }
+
+
+def _in_language(items: Sequence[StrOrPromise], language: str, separator: str) -> str:
+    """The items in the template's language (the text goes to the customer), whatever the
+    agent's interface language."""
+    with translation.override(language):
+        return separator.join(str(item) for item in items)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,23 @@ def test_placeholders_are_filled_for_the_ticket(agent, ticket):
     assert rendered["Acknowledgement"].body.startswith(f"Dear {ticket.requester.name},")
 
 
+@pytest.mark.parametrize("interface", ["ja", "en"])
+def test_the_out_of_scope_items_are_in_the_template_s_language(agent, ticket, interface):
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy
+
+    # Whatever the agent's interface language, each template names the scope in its own
+    item = gettext_lazy("プロダクトキーの取得")
+    with translation.override(interface):
+        rendered = {
+            t.name: t.body
+            for t in templates_rendered(user=agent, ticket=ticket, out_of_scope=[item])
+        }
+    assert "プロダクトキーの取得" in rendered["サポート範囲外のためのお断り（第3条3.5）"]
+    english = next(body for name, body in rendered.items() if "(Art. 3.5)" in name)
+    assert "プロダクトキー" not in english
+
+
 def test_an_unknown_placeholder_stays_as_written(agent, ticket):
     ReplyTemplate.objects.create(name="typo", body="{requester_nam} 様 {", owner=agent)
     rendered = {t.name: t for t in templates_rendered(user=agent, ticket=ticket, out_of_scope=[])}
