@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tickets.models import RefusalReason
+
 
 class RevealPurpose(models.TextChoices):
     """Art. 14.2: the only purposes for which a contact's personal data may be used."""
@@ -106,6 +108,13 @@ class RefusedCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller_name} ({self.customer_id}, {self.reason})"
+
+    @property
+    def reason_label(self) -> str:
+        """The reason as the terms name it (Art. 3.5), in the active language."""
+        if self.reason in RefusalReason.values:
+            return str(RefusalReason(self.reason).label)
+        return self.reason
 
 
 class TicketView(models.Model):

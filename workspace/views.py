@@ -31,7 +31,7 @@ from tickets import merge as ticket_merge
 from tickets import services as ticket_services
 from tickets.clocks import first_response_state
 from tickets.downloads import attachment_response
-from tickets.models import Attachment, Category, Channel, Message, RefusalReason, Status, Ticket
+from tickets.models import Attachment, Category, Channel, Message, Status, Ticket
 from tickets.targets import target_states
 from tickets.workflow import allowed_targets
 from workspace import collision, intake, selectors, services, terms
@@ -694,9 +694,7 @@ def refused_call(request: HttpRequest, pk: int) -> HttpResponse:
         "workspace/refused_call.html",
         {
             "call": call,
-            "reason_label": RefusalReason(call.reason).label
-            if call.reason in RefusalReason.values
-            else call.reason,
+            "reason_label": call.reason_label,
             "category_label": Category(call.category).label if call.category else "",
             "refused_message": intake.refusal_message(call.code),
             "guidance": intake.caller_guidance(reason=call.reason, code=call.code),

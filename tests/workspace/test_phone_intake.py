@@ -172,8 +172,10 @@ def test_a_refused_call_says_what_to_tell_the_caller_and_is_recorded(
     assert "全体管理者の方から改めてご連絡いただくよう" in html
     assert "03-1111-2233" not in html
     assert Ticket.objects.count() == 0
-    # And the customer's intake page lists it
-    assert 'id="refused-calls"' in _html(agent_client.get(_intake_url(customer_a)))
+    # And the customer's intake page lists it, with its reason
+    listed = _html(agent_client.get(_intake_url(customer_a)))
+    refused = listed[listed.index('id="refused-calls"') :]
+    assert "Taro Suzuki — 全体管理者以外からの問い合わせ" in refused
 
 
 def test_an_out_of_scope_category_becomes_the_matching_refusal_reason():
