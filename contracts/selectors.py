@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Replace
 
-from contracts import verification
+from contracts import phones, verification
 from contracts.models import Contact, Customer, SupportContract
 
 
@@ -89,4 +90,24 @@ def contact_global_admin_verification(*, contact: Contact) -> str | None:
         is_global_admin=contact.is_global_admin,
         verified_at=contact.global_admin_verified_at,
         domains=contact_domains(contact=contact),
+    )
+
+
+_PHONE_SEPARATORS = ("-", " ", "(", ")", "+", "‐", "－", "ー")
+
+
+def contacts_with_phone(*, number: str) -> QuerySet[Contact]:
+    """Contacts registered with exactly this telephone number, however either side wrote it
+    (`contracts.phones`); none for fewer than MIN_PHONE_DIGITS digits. One query, in SQL that
+    SQLite speaks too."""
+    digits = phones.phone_digits(number)
+    if len(digits) < phones.MIN_PHONE_DIGITS:
+        return Contact.objects.none()
+    stored = Replace("phone", Value(_PHONE_SEPARATORS[0]), Value(""))
+    for separator in _PHONE_SEPARATORS[1:]:
+        stored = Replace(stored, Value(separator), Value(""))
+    return (
+        Contact.objects.exclude(phone="")
+        .alias(digits=stored)
+        .filter(digits__in=phones.stored_digit_forms(digits))
     )

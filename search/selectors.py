@@ -19,32 +19,15 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Replace
 
-from contracts.models import Contact
+from contracts.phones import looks_like_phone
+from contracts.selectors import contacts_with_phone
 from search import bigrams
 from search.models import TicketSearchDocument
 from tickets.models import Message, TicketSequence
 
 _DIGITS = re.compile(r"^\d{1,6}$")
-_PHONE = re.compile(r"^\+?[\d\-\s()]{6,}$")
-_PHONE_SEPARATORS = ("-", " ", "(", ")", "+")
 SNIPPET_CHARS = 40
-
-
-def phone_digits(phone: str) -> str:
-    return re.sub(r"\D", "", phone)
-
-
-def _digits_only(expression):
-    """The phone number column without separators, in SQL that SQLite speaks too."""
-    for separator in _PHONE_SEPARATORS:
-        expression = Replace(expression, Value(separator), Value(""))
-    return expression
-
-
-def _contacts_by_phone(digits: str) -> QuerySet:
-    return Contact.objects.alias(digits=_digits_only("phone")).filter(digits=digits).values("pk")
 
 
 def _ticket_numbers_ending(digits: str) -> list[str]:
@@ -157,8 +140,8 @@ def tickets_matching(
         exact.append(Q(customer__tenant_id=uuid.UUID(search)))
     if contact_data and "@" in search:
         exact.append(Q(requester__email__iexact=search))
-    if contact_data and _PHONE.match(search) and len(phone_digits(search)) >= 6:
-        exact.append(Q(requester__in=_contacts_by_phone(phone_digits(search))))
+    if contact_data and looks_like_phone(search):
+        exact.append(Q(requester__in=contacts_with_phone(number=search).values("pk")))
     # An identifier that names tickets exactly wins over words: `123` is ticket 123, not
     # every text with 123 in it. Each is a condition on the ticket row itself, which its
     # index answers (never a UNION of subqueries, which PostgreSQL may evaluate per row).

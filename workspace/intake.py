@@ -5,7 +5,6 @@ caller by the number they call from, and recording a call the terms refuse (Art.
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,7 +16,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
 from contracts.models import Contact, Customer, Plan, Subscription
-from contracts.selectors import contact_global_admin_verification, contract_for
+from contracts.phones import phone_digits
+from contracts.selectors import (
+    contact_global_admin_verification,
+    contacts_with_phone,
+    contract_for,
+)
 from contracts.verification import GlobalAdminVerification
 from sla import selectors as sla_selectors
 from sla.deadlines import Reception, TargetKind, UnknownRule
@@ -122,23 +126,6 @@ def intake_terms(
 
 # --- who is calling -----------------------------------------------------------------------------
 
-MIN_PHONE_DIGITS = 8
-
-
-def phone_digits(value: str) -> str:
-    """The digits of a Japanese number as dialled: "+81 3-1234-5678" and "03 1234 5678"
-    are the same number."""
-    digits = re.sub(r"\D", "", value)
-    if value.strip().startswith("+81") or (digits.startswith("81") and len(digits) >= 11):
-        digits = "0" + digits[2:]
-    return digits
-
-
-def looks_like_phone(value: str) -> bool:
-    return bool(re.fullmatch(r"[\d\s()+\-‐－ー]+", value.strip())) and (
-        len(phone_digits(value)) >= MIN_PHONE_DIGITS
-    )
-
 
 @dataclass(frozen=True)
 class CallerMatch:
@@ -158,17 +145,12 @@ def callers_by_phone(*, user, number: str, limit: int = 20) -> list[CallerMatch]
     matches for each of the reseller's customers."""
     if not permissions.may_browse_customers(user):
         return []
-    digits = phone_digits(number)
-    if len(digits) < MIN_PHONE_DIGITS:
-        return []
-    candidates = [
-        contact
-        for contact in Contact.objects.filter(is_active=True, phone__endswith=digits[-2:])
-        .exclude(phone="")
+    candidates = list(
+        contacts_with_phone(number=number)
+        .filter(is_active=True)
         .select_related("customer__reseller", "reseller")
         .order_by("name", "id")[:500]
-        if phone_digits(contact.phone) == digits
-    ]
+    )
     customers = Customer.objects.select_related("reseller")
     scope = permissions.customer_scope(user)
     if scope is not None:

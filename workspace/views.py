@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
+from contracts import phones
 from contracts.models import Customer
 from helpdesk.exceptions import DomainError
 from microsoft.service_requests import escalation_topics, ticket_escalate
@@ -512,7 +513,7 @@ def phone_intake_search(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         search = form.cleaned_data["search"]
         customers = selectors.customers_search(search=search)
-        if intake.looks_like_phone(search):
+        if phones.looks_like_phone(search):
             callers = intake.callers_by_phone(user=request.user, number=search)
     return render(
         request,

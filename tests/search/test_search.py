@@ -148,6 +148,14 @@ def test_microsoft_case_number_tenant_email_and_phone(outage, other, agent):
     assert _found(agent, requester.email.split("@")[0]) == []
 
 
+@pytest.mark.parametrize(
+    "typed", ["+81 3 1111 2222", "０３－１１１１－２２２２", "０３１１１１２２２２"]
+)
+def test_the_requester_s_number_is_found_as_people_type_it(outage, other, agent, typed):
+    type(outage.requester).objects.filter(pk=outage.requester_id).update(phone="03-1111-2222")
+    assert _found(agent, typed) == [outage.number]
+
+
 def test_closed_and_refused_tickets_are_found_from_any_queue(outage, agent):
     ticket_close(ticket=outage, actor=agent)
     assert _found(agent, "障害") == [outage.number]
