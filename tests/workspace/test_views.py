@@ -227,6 +227,14 @@ def test_severity_change_recomputes_the_deadline(agent_client, customer_a):
     ticket.refresh_from_db()
     assert ticket.severity == "critical"
     assert ticket.first_response_due == NOW + HOUR
+    # The history quotes the agent's reason, and says in words why the targets moved (never
+    # the product's own code in quotes)
+    with time_machine.travel(NOW, tick=False):
+        html = agent_client.get(f"/tickets/{ticket.number}/").content.decode()
+    events = html[html.index('<ol class="events">') :]
+    assert "「大多数のユーザーに影響」" in events
+    assert "severity_changed" not in events
+    assert "（重大度の変更による）" in events
 
 
 def test_severity_change_without_reason_is_refused_and_keeps_the_input(agent_client, ticket):

@@ -116,14 +116,31 @@ def event_summary(event) -> str:
     if event.kind == "mail_released":
         return _label(VerificationMethod.choices, data.get("method"))
     if event.kind.startswith("sla_") and data.get("target"):
-        # The SLA timeline: which internal target, and its due instant where it has one.
-        target = _label(InternalTarget.Kind.choices, data.get("target"))
+        # The SLA timeline: which internal target, its due instant where it has one, and why
+        # it moved when the product moved it.
+        summary = _label(InternalTarget.Kind.choices, data.get("target"))
         due = data.get("due")
         if isinstance(due, str):
             with contextlib.suppress(ValueError):
-                return f"{target} → {jst(datetime.datetime.fromisoformat(due))}"
-        return target
+                summary = f"{summary} → {jst(datetime.datetime.fromisoformat(due))}"
+        cause = _SLA_CAUSES.get(data.get("reason", ""))
+        if cause:
+            return _("%(summary)s（%(cause)s）") % {"summary": summary, "cause": cause}
+        return summary
     return ""
+
+
+# Why the product itself moved an internal target's clock (`data["reason"]` of its events).
+_SLA_CAUSES: dict[str, StrOrPromise] = {"severity_changed": _("重大度の変更による")}
+
+
+@register.filter
+def typed_reason(event) -> str:
+    """The reason a person gave for the event (a severity change, closing the triage), shown in
+    quotes; the product's own events keep a code there, said by `event_summary` instead."""
+    if event.kind.startswith("sla_"):
+        return ""
+    return str((event.data or {}).get("reason", ""))
 
 
 @register.simple_tag(takes_context=True)
