@@ -322,6 +322,20 @@ def refused_call_number_matches(*, call: RefusedCall) -> bool:
     return phone_digits(call.caller_phone) == phone_digits(call.contact.phone)
 
 
+def refused_call_number_owners(*, call: RefusedCall) -> list[Contact]:
+    """Other registered contacts of the caller's customer (or its reseller) whose number is the
+    one the call came from: what the number says, which is not who called (DOMAIN.md §12)."""
+    if not call.caller_phone:
+        return []
+    owners = contacts_with_phone(number=call.caller_phone).filter(
+        Q(customer_id=call.customer_id) | Q(reseller_id=call.customer.reseller_id),
+        is_active=True,
+    )
+    if call.contact_id is not None:
+        owners = owners.exclude(pk=call.contact_id)
+    return list(owners.order_by("name", "id")[:5])
+
+
 def refused_calls_recent(*, customer: Customer, limit: int = 5) -> list[RefusedCall]:
     return list(
         RefusedCall.objects.filter(customer=customer)

@@ -703,6 +703,10 @@ def refused_call(request: HttpRequest, pk: int) -> HttpResponse:
             "contact_phone": permissions.mask_phone(call.contact.phone) if call.contact else "",
             "number_matches": intake.refused_call_number_matches(call=call),
             "number_compared": bool(call.caller_phone and call.contact and call.contact.phone),
+            "number_owners": [
+                (owner.name, permissions.mask_phone(owner.phone))
+                for owner in intake.refused_call_number_owners(call=call)
+            ],
         },
     )
 

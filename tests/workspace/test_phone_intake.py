@@ -294,3 +294,30 @@ def test_a_call_without_a_number_says_there_was_none_to_compare(agent, customer_
     assert "照合できる電話番号がありません" in html
     assert "発信元の番号とは一致しません" not in html
     assert "の番号と一致します" not in html
+
+
+def test_a_number_registered_to_another_contact_is_named_masked(agent, customer_a):
+    # Given a refused call for the chosen admin, from the number of another registered contact
+    chosen = ContactFactory(customer=customer_a, name="Hanako Admin", phone="03-1111-2233")
+    staff = ContactFactory(
+        customer=customer_a, name="Jiro Staff", phone="+81 3-3333-4444", is_global_admin=False
+    )
+    ContactFactory(name="Elsewhere", phone="03-3333-4444")  # another reseller's customer
+    call = intake.refused_call_record(
+        customer=customer_a,
+        contact=chosen,
+        caller_name="Hanako Admin",
+        caller_phone="03-3333-4444",
+        reason="not_global_admin",
+        summary="x",
+        actor=agent,
+    )
+    client = Client()
+    client.force_login(agent)
+    html = _html(client.get(reverse("workspace:refused_call", args=[call.pk])))
+    # Then the page says whose number it is (masked), not that this person called
+    owners = html[html.index('id="number-owners"') :]
+    assert f"この番号は登録済みの担当者 {staff.name}" in owners
+    assert "Elsewhere" not in html
+    assert "3333-4444" not in html
+    assert "発信元の番号とは一致しません" in html
