@@ -57,6 +57,32 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         _flushed.append(item.nodeid)
 
 
+# Whether a transactional test has flushed the database since its seeds were last written.
+_emptied = [False]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """pytest-django runs the transactional tests after the others, as Django does, because
+    they end with a flush that empties the tables, the migrations' seeds too. Under
+    `--dist worksteal` a worker may still be handed other database tests after them (taken
+    from the other worker's queue): before such a test, the seeds are written again."""
+    yield
+    if _is_transactional(item):
+        _emptied[0] = True
+    if (
+        _emptied[0]
+        and nextitem is not None
+        and _uses_test_database(nextitem)
+        and not _is_transactional(nextitem)
+    ):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _reference_data_write(SEED_MIGRATIONS)
+        _emptied[0] = False
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, request: pytest.FixtureRequest):
     """pytest-django's database setup (tables from the models), completed with what the
@@ -73,10 +99,26 @@ def django_db_setup(django_db_setup, django_db_blocker, request: pytest.FixtureR
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked `waits` first: pytest-xdist hands tests out in this order, so their idle
-    seconds (a live worker, a real deadline) overlap the CPU-bound rest of the suite instead of
-    ending the run on one busy worker and one idle one."""
+    """Tests marked `waits` first: pytest-xdist (`--dist worksteal`, pyproject) gives the first
+    half of this order to its first worker, so all of their idle seconds (a live worker, a real
+    deadline) are on one worker and overlap the CPU-bound tests the other worker runs meanwhile,
+    instead of both workers waiting at once or the run ending on one busy worker.
+
+    A test that cannot reach the test database (pytest-django blocks it without the
+    `django_db` mark or a database fixture) cannot depend on its backend: it is
+    `backend_neutral`, and CI's second pass, on SQLite, leaves it out. Except a test marked
+    `sqlite`, which runs SQLite itself (its own database file, in subprocesses)."""
+    for item in items:
+        if not _uses_test_database(item) and item.get_closest_marker("sqlite") is None:
+            item.add_marker(pytest.mark.backend_neutral)
     items.sort(key=lambda item: item.get_closest_marker("waits") is None)
+
+
+def _uses_test_database(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(
+        {"django_db_setup", "live_server"} & fixtures
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -90,10 +132,18 @@ def _fresh_sla_cache():
 
 
 # Data migrations whose rows every test may rely on (the terms' policy and calendar, the role
-# groups).
+# groups): written again before a transactional test that follows a flush.
 REFERENCE_DATA_MIGRATIONS = [
     ("accounts", "0002_roles"),
     ("sla", "0002_seed_terms"),
+]
+# Every seeding migration: what a fresh test database holds, and so what the other database
+# tests expect; written again before such a test that follows a flush (pytest_runtest_teardown).
+SEED_MIGRATIONS = [
+    *REFERENCE_DATA_MIGRATIONS,
+    ("replies", "0002_default_templates"),
+    ("sla", "0021_seed_internal_targets"),
+    ("sla", "0081_seed_target_escalations"),
 ]
 
 
@@ -114,6 +164,11 @@ def _reference_data_after_flush(request):
     if not _is_transactional(request):
         return
     request.getfixturevalue("transactional_db")
+    _reference_data_write()
+
+
+def _reference_data_write(migrations: list[tuple[str, str]] = REFERENCE_DATA_MIGRATIONS) -> None:
+    """The rows of these data migrations, unless the database has the policy already."""
     from django.apps import apps
     from django.db.migrations import RunPython
 
@@ -121,7 +176,7 @@ def _reference_data_after_flush(request):
 
     if SupportPolicy.objects.exists():
         return
-    for app_label, name in REFERENCE_DATA_MIGRATIONS:
+    for app_label, name in migrations:
         module = importlib.import_module(f"{app_label}.migrations.{name}")
         for operation in module.Migration.operations:
             if isinstance(operation, RunPython):
