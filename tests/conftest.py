@@ -6,9 +6,12 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 
 from accounts.models import Organisation, Profile
 from tests.factories import (
@@ -185,30 +188,46 @@ def _reference_data_write(migrations: list[tuple[str, str]] = REFERENCE_DATA_MIG
                 operation.code(apps, None)  # type: ignore[arg-type]
 
 
+@contextmanager
+def data_for_the_module(django_db_blocker) -> Iterator[None]:
+    """For a module-scoped fixture whose rows the module's tests share, as Django's
+    TestCase.setUpTestData: written once in a transaction rolled back after the module's last
+    test; each test's own atomic block (pytest-django's) is a savepoint inside it, so what a
+    test writes is undone before the next. Not for a module with transactional tests."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def distributor_make() -> Organisation:
+    return OrganisationFactory(name="シネックス", kind=Organisation.Kind.DISTRIBUTOR)
+
+
+def desk_user_make(role: str, distributor: Organisation):
+    """The desk persona of a role (username = role), in the distributor's organisation."""
+    user = UserFactory(username=role, roles=[role])
+    Profile.objects.create(user=user, organisation=distributor)
+    return user
+
+
 @pytest.fixture
 def distributor(db) -> Organisation:
-    return OrganisationFactory(name="シネックス", kind=Organisation.Kind.DISTRIBUTOR)
+    return distributor_make()
 
 
 @pytest.fixture
 def agent(db, distributor):
-    user = UserFactory(username="agent", roles=["agent"])
-    Profile.objects.create(user=user, organisation=distributor)
-    return user
+    return desk_user_make("agent", distributor)
 
 
 @pytest.fixture
 def supervisor(db, distributor):
-    user = UserFactory(username="supervisor", roles=["supervisor"])
-    Profile.objects.create(user=user, organisation=distributor)
-    return user
+    return desk_user_make("supervisor", distributor)
 
 
 @pytest.fixture
 def manager(db, distributor):
-    user = UserFactory(username="manager", roles=["manager"])
-    Profile.objects.create(user=user, organisation=distributor)
-    return user
+    return desk_user_make("manager", distributor)
 
 
 @pytest.fixture

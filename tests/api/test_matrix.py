@@ -10,18 +10,17 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.forms.models import model_to_dict
 from rest_framework.test import APIClient
 
-from accounts.models import Organisation, Profile
+from accounts.models import Profile
 from contracts.models import Contact
 from notifications.models import OutboxMessage
 from tests.api.conftest import CsrfSessionClient, World, token_client
+from tests.conftest import data_for_the_module, desk_user_make, distributor_make
 from tests.factories import (
     ContactFactory,
     CustomerFactory,
-    OrganisationFactory,
     ResellerFactory,
     SubscriptionFactory,
     SupportContractFactory,
@@ -223,15 +222,12 @@ class Shared:
 
 @pytest.fixture(scope="module")
 def shared(django_db_setup, django_db_blocker) -> Iterator[Shared]:
-    """Reseller A's and B's worlds and the callers, built once for the module (119 tests) in
-    a transaction that is rolled back at its end, as Django's TestCase.setUpTestData does:
-    each test runs in a savepoint inside it (pytest-django's per-test atomic), so what a test
-    writes is undone before the next. The same objects as the fixtures of tests/conftest.py
-    and tests/api/conftest.py (`world_a`, `world_b`, the personas); a test only reads them."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        distributor = OrganisationFactory(name="シネックス", kind=Organisation.Kind.DISTRIBUTOR)
-        agent = UserFactory(username="agent", roles=["agent"])
-        Profile.objects.create(user=agent, organisation=distributor)
+    """Reseller A's and B's worlds and the callers, built once for the module's 119 tests
+    (tests.conftest.data_for_the_module: each test's writes are undone before the next). The
+    same objects as the fixtures of tests/conftest.py and tests/api/conftest.py (`world_a`,
+    `world_b`, the personas)."""
+    with data_for_the_module(django_db_blocker):
+        agent = desk_user_make("agent", distributor_make())
         reseller_a = ResellerFactory(code="reseller-a", name="リセラーA株式会社")
         reseller_b = ResellerFactory(code="reseller-b", name="リセラーB株式会社")
         users: dict[str, Any] = {"agent": agent}
@@ -274,7 +270,6 @@ def shared(django_db_setup, django_db_blocker) -> Iterator[Shared]:
             ],
         )
         yield Shared(Worlds(world_a, world_b, webhook, message.attachments.get()), users)
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
