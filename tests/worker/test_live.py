@@ -326,8 +326,9 @@ def test_a_worker_killed_mid_sweep_leaves_nothing_half_done_and_the_next_sweep_f
         # then every ticket marked has all of its writes, and no other ticket has any
         assert_exactly_once(done)
 
-        # and the next sweep (a new worker) finishes the rest, once
-        started.worker("worker-2", env)
+        # and the next sweep (a new worker, at the default batch size: the small one was for
+        # stopping the first sweep in its middle) finishes the rest, once
+        started.worker("worker-2", live.subprocess_env())
         assert live.wait_until(lambda: breached.count() == total, timeout=180, interval=0.5)
     assert_exactly_once(total)
 
