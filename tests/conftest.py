@@ -6,9 +6,12 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Organisation, Profile
@@ -58,6 +61,32 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         _flushed.append(item.nodeid)
 
 
+# Whether a transactional test has flushed the database since its seeds were last written.
+_emptied = [False]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """pytest-django runs the transactional tests after the others, as Django does, because
+    they end with a flush that empties the tables, the migrations' seeds too. Under
+    `--dist worksteal` a worker may still be handed other database tests after them (taken
+    from the other worker's queue): before such a test, the seeds are written again."""
+    yield
+    if _is_transactional(item):
+        _emptied[0] = True
+    if (
+        _emptied[0]
+        and nextitem is not None
+        and _uses_test_database(nextitem)
+        and not _is_transactional(nextitem)
+    ):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _reference_data_write(SEED_MIGRATIONS)
+        _emptied[0] = False
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, request: pytest.FixtureRequest):
     """pytest-django's database setup (tables from the models), completed with what the
@@ -74,10 +103,26 @@ def django_db_setup(django_db_setup, django_db_blocker, request: pytest.FixtureR
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked `waits` first: pytest-xdist hands tests out in this order, so their idle
-    seconds (a live worker, a real deadline) overlap the CPU-bound rest of the suite instead of
-    ending the run on one busy worker and one idle one."""
+    """Tests marked `waits` first: pytest-xdist (`--dist worksteal`, pyproject) gives the first
+    half of this order to its first worker, so all of their idle seconds (a live worker, a real
+    deadline) are on one worker and overlap the CPU-bound tests the other worker runs meanwhile,
+    instead of both workers waiting at once or the run ending on one busy worker.
+
+    A test that cannot reach the test database (pytest-django blocks it without the
+    `django_db` mark or a database fixture) cannot depend on its backend: it is
+    `backend_neutral`, and CI's second pass, on SQLite, leaves it out. Except a test marked
+    `sqlite`, which runs SQLite itself (its own database file, in subprocesses)."""
+    for item in items:
+        if not _uses_test_database(item) and item.get_closest_marker("sqlite") is None:
+            item.add_marker(pytest.mark.backend_neutral)
     items.sort(key=lambda item: item.get_closest_marker("waits") is None)
+
+
+def _uses_test_database(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(
+        {"django_db_setup", "live_server"} & fixtures
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -91,10 +136,18 @@ def _fresh_sla_cache():
 
 
 # Data migrations whose rows every test may rely on (the terms' policy and calendar, the role
-# groups).
+# groups): written again before a transactional test that follows a flush.
 REFERENCE_DATA_MIGRATIONS = [
     ("accounts", "0002_roles"),
     ("sla", "0002_seed_terms"),
+]
+# Every seeding migration: what a fresh test database holds, and so what the other database
+# tests expect; written again before such a test that follows a flush (pytest_runtest_teardown).
+SEED_MIGRATIONS = [
+    *REFERENCE_DATA_MIGRATIONS,
+    ("replies", "0002_default_templates"),
+    ("sla", "0021_seed_internal_targets"),
+    ("sla", "0081_seed_target_escalations"),
 ]
 
 
@@ -115,6 +168,11 @@ def _reference_data_after_flush(request):
     if not _is_transactional(request):
         return
     request.getfixturevalue("transactional_db")
+    _reference_data_write()
+
+
+def _reference_data_write(migrations: list[tuple[str, str]] = REFERENCE_DATA_MIGRATIONS) -> None:
+    """The rows of these data migrations, unless the database has the policy already."""
     from django.apps import apps
     from django.db.migrations import RunPython
 
@@ -122,7 +180,7 @@ def _reference_data_after_flush(request):
 
     if SupportPolicy.objects.exists():
         return
-    for app_label, name in REFERENCE_DATA_MIGRATIONS:
+    for app_label, name in migrations:
         module = importlib.import_module(f"{app_label}.migrations.{name}")
         for operation in module.Migration.operations:
             if isinstance(operation, RunPython):
@@ -131,30 +189,46 @@ def _reference_data_after_flush(request):
                 operation.code(apps, None)  # type: ignore[arg-type]
 
 
+@contextmanager
+def data_for_the_module(django_db_blocker) -> Iterator[None]:
+    """For a module-scoped fixture whose rows the module's tests share, as Django's
+    TestCase.setUpTestData: written once in a transaction rolled back after the module's last
+    test; each test's own atomic block (pytest-django's) is a savepoint inside it, so what a
+    test writes is undone before the next. Not for a module with transactional tests."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def distributor_make() -> Organisation:
+    return OrganisationFactory(name="シネックス", kind=Organisation.Kind.DISTRIBUTOR)
+
+
+def desk_user_make(role: str, distributor: Organisation):
+    """The desk persona of a role (username = role), in the distributor's organisation."""
+    user = UserFactory(username=role, roles=[role])
+    Profile.objects.create(user=user, organisation=distributor)
+    return user
+
+
 @pytest.fixture
 def distributor(db) -> Organisation:
-    return OrganisationFactory(name="シネックス", kind=Organisation.Kind.DISTRIBUTOR)
+    return distributor_make()
 
 
 @pytest.fixture
 def agent(db, distributor):
-    user = UserFactory(username="agent", roles=["agent"])
-    Profile.objects.create(user=user, organisation=distributor)
-    return user
+    return desk_user_make("agent", distributor)
 
 
 @pytest.fixture
 def supervisor(db, distributor):
-    user = UserFactory(username="supervisor", roles=["supervisor"])
-    Profile.objects.create(user=user, organisation=distributor)
-    return user
+    return desk_user_make("supervisor", distributor)
 
 
 @pytest.fixture
 def manager(db, distributor):
-    user = UserFactory(username="manager", roles=["manager"])
-    Profile.objects.create(user=user, organisation=distributor)
-    return user
+    return desk_user_make("manager", distributor)
 
 
 @pytest.fixture

@@ -4,16 +4,29 @@ object exists), no credentials get 401; a denied write changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms.models import model_to_dict
+from rest_framework.test import APIClient
 
+from accounts.models import Profile
 from contracts.models import Contact
 from notifications.models import OutboxMessage
+from tests.api.conftest import CsrfSessionClient, World, token_client
+from tests.conftest import data_for_the_module, desk_user_make, distributor_make
+from tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    ResellerFactory,
+    SubscriptionFactory,
+    SupportContractFactory,
+    TicketFactory,
+    UserFactory,
+)
 from tickets.models import Attachment, Message, Ticket, TicketEvent
 from tickets.services import AttachmentUpload, message_add
 from webhooks.models import Webhook, WebhookDelivery
@@ -201,28 +214,83 @@ class Worlds:
     attachment: Attachment
 
 
+@dataclass
+class Shared:
+    worlds: Worlds
+    users: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def shared(django_db_setup, django_db_blocker) -> Iterator[Shared]:
+    """Reseller A's and B's worlds and the callers, built once for the module's 119 tests
+    (tests.conftest.data_for_the_module: each test's writes are undone before the next). The
+    same objects as the fixtures of tests/conftest.py and tests/api/conftest.py (`world_a`,
+    `world_b`, the personas)."""
+    with data_for_the_module(django_db_blocker):
+        agent = desk_user_make("agent", distributor_make())
+        reseller_a = ResellerFactory(code="reseller-a", name="リセラーA株式会社")
+        reseller_b = ResellerFactory(code="reseller-b", name="リセラーB株式会社")
+        users: dict[str, Any] = {"agent": agent}
+        for key, username, reseller in (("a", "api-a", reseller_a), ("b", "api-b", reseller_b)):
+            users[key] = UserFactory(username=username, roles=["reseller_api"])
+            Profile.objects.create(user=users[key], reseller=reseller)
+        customer_a = CustomerFactory(reseller=reseller_a, name="顧客A1株式会社")
+        SupportContractFactory(reseller=reseller_a, plan="24x365")
+        contact_a = ContactFactory(customer=customer_a, is_global_admin=True)
+        subscription_a = SubscriptionFactory(customer=customer_a)
+        ticket_a = TicketFactory(
+            customer=customer_a, subscription=subscription_a, requester=contact_a
+        )
+        world_a = World(customer_a, contact_a, subscription_a, ticket_a)
+        customer_b = CustomerFactory(reseller=reseller_b, name="顧客B1株式会社")
+        SupportContractFactory(reseller=reseller_b, plan="business_hours")
+        contact_b = ContactFactory(customer=customer_b, is_global_admin=True)
+        subscription_b = SubscriptionFactory(customer=customer_b)
+        ticket_b = TicketFactory(
+            customer=customer_b, subscription=subscription_b, requester=contact_b
+        )
+        world_b = World(customer_b, contact_b, subscription_b, ticket_b)
+        webhook = Webhook.objects.create(
+            reseller=reseller_a,
+            url="https://hooks.example.com/a",
+            secret=SECRET,
+            events=["ticket.message_added"],
+        )
+        message = message_add(
+            ticket=ticket_a,
+            kind=Message.Kind.CUSTOMER,
+            body="ログを添付します。",
+            author_contact=contact_a,
+            attachments=[
+                AttachmentUpload(
+                    filename="log.txt",
+                    content_type="text/plain",
+                    content=SimpleUploadedFile("log.txt", b"trace"),
+                )
+            ],
+        )
+        yield Shared(Worlds(world_a, world_b, webhook, message.attachments.get()), users)
+
+
 @pytest.fixture
-def worlds(world_a, world_b, reseller_a) -> Worlds:
-    webhook = Webhook.objects.create(
-        reseller=reseller_a,
-        url="https://hooks.example.com/a",
-        secret=SECRET,
-        events=["ticket.message_added"],
-    )
-    message = message_add(
-        ticket=world_a.ticket,
-        kind=Message.Kind.CUSTOMER,
-        body="ログを添付します。",
-        author_contact=world_a.contact,
-        attachments=[
-            AttachmentUpload(
-                filename="log.txt",
-                content_type="text/plain",
-                content=SimpleUploadedFile("log.txt", b"trace"),
-            )
-        ],
-    )
-    return Worlds(world_a, world_b, webhook, message.attachments.get())
+def worlds(shared: Shared, db) -> Worlds:
+    return shared.worlds
+
+
+@pytest.fixture
+def agent(shared: Shared, db):
+    return shared.users["agent"]
+
+
+@pytest.fixture
+def clients(shared: Shared, db) -> dict[str, APIClient]:
+    """New clients for each test (cookies and sessions of their own) of the shared users."""
+    return {
+        "a": token_client(shared.users["a"]),
+        "b": token_client(shared.users["b"]),
+        "agent": CsrfSessionClient(shared.users["agent"]),
+        "anon": APIClient(),
+    }
 
 
 def snapshot(worlds: Worlds) -> dict[str, Any]:
@@ -299,8 +367,6 @@ def test_webhook_list_of_b_does_not_show_a(clients, worlds) -> None:
 
 def test_agent_write_without_csrf_token_is_refused_and_changes_nothing(agent, worlds) -> None:
     # given an agent's browser session that does not send the CSRF token
-    from rest_framework.test import APIClient
-
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(agent)
     before = snapshot(worlds)
@@ -315,8 +381,6 @@ def test_agent_write_without_csrf_token_is_refused_and_changes_nothing(agent, wo
 
 
 def test_user_without_reseller_or_desk_role_is_forbidden(outsider, worlds) -> None:
-    from tests.api.conftest import token_client
-
     response = token_client(outsider).get("/api/v1/tickets/")
 
     assert response.status_code == 403

@@ -9,6 +9,7 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -359,7 +360,8 @@ class _Introspection(BaseHTTPRequestHandler):
 
 def _introspection_server() -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Introspection)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # shutdown() waits for the loop's next poll: 0.5 s by default, at every test's end
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     return server
 
 
@@ -455,6 +457,7 @@ def imap_server():
         [DOVECOT, "-F", "-c", str(config)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: stopped with its children, below
     )
     try:
         if not wait_for_port(port):
@@ -471,11 +474,13 @@ def imap_server():
             log=root / "dovecot.log",
         )
     finally:
-        process.terminate()
+        # SIGTERM to the whole group (dovecot and its auth, login, anvil... processes) at once:
+        # the master alone waits about a second for its children to die, on every test.
+        os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=5)
         introspection.shutdown()
         introspection.server_close()

@@ -5,6 +5,7 @@ classify each ticket the same way. Each consumer is called through its real entr
 
 from __future__ import annotations
 
+import copy
 import datetime
 
 import pytest
@@ -13,6 +14,7 @@ from django.test import override_settings
 
 from sla.deadlines import SlaState
 from tests.api.conftest import CsrfSessionClient
+from tests.conftest import data_for_the_module, desk_user_make, distributor_make
 from tests.sla.support import jst, open_ticket
 from tickets import clocks, escalation
 from tickets.models import Message, Status, Ticket, TicketClock
@@ -159,12 +161,27 @@ def _zoo(agent) -> dict[str, tuple[Ticket, SlaState]]:
     return zoo
 
 
+@pytest.fixture(scope="module")
+def shared(django_db_setup, django_db_blocker):
+    """The agent and the zoo, built once for the module's tests (a second each):
+    tests.conftest.data_for_the_module undoes each test's writes before the next."""
+    with data_for_the_module(django_db_blocker):
+        agent = desk_user_make("agent", distributor_make())
+        built = _zoo(agent)
+        for ticket, _state in built.values():
+            ticket.refresh_from_db()
+        yield agent, built
+
+
 @pytest.fixture
-def zoo(agent):
-    built = _zoo(agent)
-    for ticket, _state in built.values():
-        ticket.refresh_from_db()
-    return built
+def agent(shared, db):
+    return shared[0]
+
+
+@pytest.fixture
+def zoo(shared, db):
+    """Copies of the zoo's tickets, as setUpTestData gives each test its own."""
+    return copy.deepcopy(shared[1])
 
 
 def _expected(zoo, *states: SlaState, open_only: bool = False) -> set[str]:

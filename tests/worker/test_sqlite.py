@@ -118,6 +118,7 @@ def _create(port: int, token: str, body: dict, index: int) -> tuple[int, str]:
     return response.status, text
 
 
+@pytest.mark.sqlite
 @pytest.mark.waits
 def test_parallel_api_creates_and_a_worker_on_sqlite_all_succeed(tmp_path):
     # The embedded default's own test (a file of its own, a minute of migrating and waiting):
