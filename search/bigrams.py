@@ -118,14 +118,3 @@ def query_literal(search: str, *, prefix: bool = True) -> str | None:
         for quoted in _word_terms(search, prefix=prefix)
     ]
     return " & ".join(parts) if parts else None
-
-
-def superset_literal(search: str, *, prefix: bool = True) -> str | None:
-    """A `tsquery` literal that every document `query_literal` matches also matches: its
-    terms anywhere (no phrase), prefixes left out when a whole term remains. The GIN index
-    answers it without reading a document (no recheck) and without expanding a prefix into
-    every lexeme it starts, so it says cheaply how many documents could match."""
-    lexemes = [lexeme for quoted in _word_terms(search, prefix=prefix) for lexeme in quoted]
-    whole = [lexeme for lexeme in lexemes if not lexeme.endswith(":*")]
-    kept = list(dict.fromkeys(whole or lexemes))
-    return " & ".join(kept) if kept else None

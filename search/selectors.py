@@ -66,42 +66,30 @@ def _fulltext_postgresql(
     queryset: QuerySet, search: str, *, prefix: bool, include_internal: bool
 ) -> QuerySet:
     """`queryset` narrowed to the tickets whose documents match `search` exactly (phrases
-    included), by one of two plans chosen on probes of the GIN index, each reading at most
-    FREQUENT_AT + 1 documents:
+    included), by one of two plans chosen on one probe of the GIN index, which reads at most
+    FREQUENT_AT + 1 matching documents:
     - rare (at most FREQUENT_AT documents match): those tickets, scoped, filtered and sorted;
     - frequent: the queue is walked in its own order and each ticket's document tested,
-      stopping at the page (a frequent match fills a page within a few hundred tickets).
-    The first probe asks for a superset (`bigrams.superset_literal`), which the index answers
-    without reading a document; when that is frequent but the search is not the same query
-    (a phrase, a prefix), a second probe asks for the exact match, so a frequent word next to
-    a rare one (障害 with a typo) is answered from the index and never walks the whole queue."""
+      stopping at the page (a frequent match fills a page within a few hundred tickets)."""
     literal = bigrams.query_literal(search, prefix=prefix)
-    loose = bigrams.superset_literal(search, prefix=prefix)
-    if literal is None or loose is None:
+    if literal is None:
         return queryset.none()
+    params = [literal, literal] if include_internal else [literal]
 
-    def condition(query: str, *, indexed: bool) -> RawSQL:
+    def condition(*, indexed: bool) -> RawSQL:
         sql = _match_sql(include_internal=include_internal, indexed=indexed)
-        params = [query, query] if include_internal else [query]
         return RawSQL(sql, params, output_field=BooleanField())
 
-    def probe(query: str) -> list[int]:
-        # Whoever may see them: a probe only counts; the queue's scope applies after.
-        documents = TicketSearchDocument.objects.filter(condition(query, indexed=True))
-        return list(documents.values_list("ticket_id", flat=True)[: FREQUENT_AT + 1])
-
-    exact = TicketSearchDocument.objects.filter(
-        condition(literal, indexed=False), ticket_id=OuterRef("pk")
+    # Whoever may see them: the probe only counts; the queue's scope applies after.
+    found = list(
+        TicketSearchDocument.objects.filter(condition(indexed=True)).values_list(
+            "ticket_id", flat=True
+        )[: FREQUENT_AT + 1]
     )
-    found = probe(loose)
     if len(found) <= FREQUENT_AT:
-        queryset = queryset.filter(pk__in=found)
-        return queryset if literal == loose else queryset.filter(Exists(exact))
-    if literal != loose:
-        found = probe(literal)
-        if len(found) <= FREQUENT_AT:
-            return queryset.filter(pk__in=found)
-    return queryset.filter(Exists(exact))
+        return queryset.filter(pk__in=found)
+    walked = TicketSearchDocument.objects.filter(condition(indexed=False), ticket_id=OuterRef("pk"))
+    return queryset.filter(Exists(walked))
 
 
 def _fulltext_q_fallback(search: str, *, include_internal: bool) -> Q:

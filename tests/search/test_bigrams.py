@@ -44,20 +44,3 @@ def test_quotes_cannot_break_the_literal():
 
 def test_a_short_number_is_matched_whole():
     assert bigrams.query_literal("123", prefix=False) == "'123'"
-
-
-@pytest.mark.parametrize(
-    ("search", "literal"),
-    [
-        # The phrase's bigrams anywhere: a superset of the phrase.
-        ("障害情報", "'障害' & '害情' & '情報'"),
-        # A prefix is left out while a whole term remains (a prefix expands into every lexeme
-        # it starts, which costs the index more than it narrows).
-        ("テナント ID", "'テナ' & 'ナン' & 'ント'"),
-        ("sharepoint", "'sharepoint':*"),
-        ("障害 障害", "'障害'"),
-        ("、。！", None),
-    ],
-)
-def test_superset_literal(search, literal):
-    assert bigrams.superset_literal(search) == literal
