@@ -534,6 +534,8 @@ def _body(response) -> str:
     return response.content.decode("utf-8", "replace")
 
 
+# Slow by nature for the superuser and the supervisor (about 5 s each): every page of the
+# product and the admin, rendered for the role; one test per role keeps the world built once.
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_its_answer_on_every_page(role, world, users, settings):
     settings.API_THROTTLE_RATE = "none"

@@ -79,6 +79,8 @@ def fuzz_world(world_a, world_b, reseller_a_user, settings):
 
 # The fuzzer looks for answers outside the schema; the API's queries are the ORM's on either
 # database, and the rest of the API's tests run on both.
+# Slow by nature (about 15 s): EXAMPLES_PER_OPERATION generated requests for each of the
+# schema's operations, each through the whole WSGI stack.
 @pytest.mark.backend_neutral
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(fuzz_world):
     # given the live schema, loaded through the WSGI app like any client would

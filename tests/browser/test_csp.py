@@ -54,6 +54,8 @@ def _visit(page, path: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
+# Slow by nature (about 6 s): six pages in a real browser, each waited on until the network
+# is idle, so that a violation reported late is still seen.
 def test_workspace_pages_report_no_violation_and_countdowns_run(
     page, violations, supervisor, ticket
 ):
