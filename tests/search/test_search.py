@@ -98,6 +98,40 @@ def test_a_frequent_word_beside_a_rare_one_is_answered_from_the_index(
     assert [q for q in queries.captured_queries if "ts_match_vq" in q["sql"]]
 
 
+@pytest.mark.parametrize("frequent_at", [2_000, 0], ids=["rare", "frequent"])
+def test_both_plans_keep_internal_notes_the_scope_and_whole_numbers(
+    outage, other, monkeypatch, frequent_at
+):
+    """What a reseller's user may search (no internal notes), in a narrowed queryset, and a
+    number matched whole, alike in both plans."""
+    from search import selectors as search_selectors
+
+    monkeypatch.setattr(search_selectors, "FREQUENT_AT", frequent_at)
+    message_add(
+        ticket=other,
+        kind=Message.Kind.CUSTOMER,
+        body="エラーは 30 件です。",
+        author_contact=other.requester,
+    )
+
+    def found(search: str, *, internal: bool, queryset=None) -> list[str]:
+        matching = search_selectors.tickets_matching(
+            queryset=Ticket.objects.all() if queryset is None else queryset,
+            search=search,
+            include_internal=internal,
+            contact_data=False,
+        )
+        return sorted(matching.values_list("number", flat=True))
+
+    assert found("テナント移行", internal=True) == [outage.number]
+    assert found("テナント移行", internal=False) == []
+    assert found("障害", internal=True, queryset=Ticket.objects.exclude(pk=outage.pk)) == []
+    assert found("30", internal=False) == [other.number]
+    if search_selectors.fulltext_enabled():
+        # A number is a whole term (30 is not 3); SQLite's fallback matches substrings.
+        assert found("3", internal=False) == []
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("frequent_at", [2_000, 0], ids=["rare", "frequent"])
 def test_both_plans_find_exactly_the_phrase(outage, other, agent, monkeypatch, frequent_at):
