@@ -214,6 +214,26 @@ def test_a_requester_that_is_no_number_opens_the_intake_without_one(
     assert response.status_code == 200
 
 
+def _refused_call(agent, customer, contact, caller_phone: str):
+    """A call refused for `contact` (chosen at intake), from `caller_phone`."""
+    return intake.refused_call_record(
+        customer=customer,
+        contact=contact,
+        caller_name=contact.name,
+        caller_phone=caller_phone,
+        reason="not_global_admin",
+        summary="ライセンスを追加したい",
+        actor=agent,
+    )
+
+
+def _refused_call_page(agent, call, language: str = "ja") -> str:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(agent)
+    client.cookies["django_language"] = language
+    return _html(client.get(reverse("workspace:refused_call", args=[call.pk])))
+
+
 @pytest.mark.parametrize(
     ("language", "says", "never"),
     [
@@ -234,20 +254,9 @@ def test_a_refused_call_says_the_number_matches_a_contact_not_who_called(
 ):
     # Given a refused call from the number registered for a contact (DOMAIN.md §12)
     contact = ContactFactory(customer=customer_a, name="Taro Suzuki", phone="03-1111-2233")
-    call = intake.refused_call_record(
-        customer=customer_a,
-        contact=contact,
-        caller_name="Taro Suzuki",
-        caller_phone="+81 3-1111-2233",
-        reason="not_global_admin",
-        summary="ライセンスを追加したい",
-        actor=agent,
-    )
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(agent)
-    client.cookies["django_language"] = language
+    call = _refused_call(agent, customer_a, contact, "+81 3-1111-2233")
     # When its page is shown
-    html = _html(client.get(reverse("workspace:refused_call", args=[call.pk])))
+    html = _refused_call_page(agent, call, language)
     # Then it says whose number it is, masked, and that this is not proof of the caller
     matched = html[html.index('id="matched-contact"') :]
     assert says in matched
@@ -258,19 +267,9 @@ def test_a_refused_call_says_the_number_matches_a_contact_not_who_called(
 
 def test_a_chosen_contact_whose_number_differs_is_not_called_a_match(agent, customer_a):
     contact = ContactFactory(customer=customer_a, name="Taro Suzuki", phone="03-1111-2233")
-    call = intake.refused_call_record(
-        customer=customer_a,
-        contact=contact,
-        caller_name="Taro Suzuki",
-        caller_phone="090-0000-0000",
-        reason="not_global_admin",
-        summary="x",
-        actor=agent,
-    )
+    call = _refused_call(agent, customer_a, contact, "090-0000-0000")
     assert intake.refused_call_number_matches(call=call) is False
-    client = Client()
-    client.force_login(agent)
-    html = _html(client.get(reverse("workspace:refused_call", args=[call.pk])))
+    html = _refused_call_page(agent, call)
     assert "発信元の番号とは一致しません" in html
     assert "の番号と一致します" not in html
 
@@ -278,18 +277,8 @@ def test_a_chosen_contact_whose_number_differs_is_not_called_a_match(agent, cust
 def test_a_call_without_a_number_says_there_was_none_to_compare(agent, customer_a):
     # Given a refused call whose caller gave no number, for a contact chosen at intake
     contact = ContactFactory(customer=customer_a, name="Taro Suzuki", phone="03-1111-2233")
-    call = intake.refused_call_record(
-        customer=customer_a,
-        contact=contact,
-        caller_name="Taro Suzuki",
-        caller_phone="",
-        reason="not_global_admin",
-        summary="x",
-        actor=agent,
-    )
-    client = Client()
-    client.force_login(agent)
-    html = _html(client.get(reverse("workspace:refused_call", args=[call.pk])))
+    call = _refused_call(agent, customer_a, contact, "")
+    html = _refused_call_page(agent, call)
     # Then the page neither claims a match nor a different number
     assert "照合できる電話番号がありません" in html
     assert "発信元の番号とは一致しません" not in html
@@ -303,18 +292,8 @@ def test_a_number_registered_to_another_contact_is_named_masked(agent, customer_
         customer=customer_a, name="Jiro Staff", phone="+81 3-3333-4444", is_global_admin=False
     )
     ContactFactory(name="Elsewhere", phone="03-3333-4444")  # another reseller's customer
-    call = intake.refused_call_record(
-        customer=customer_a,
-        contact=chosen,
-        caller_name="Hanako Admin",
-        caller_phone="03-3333-4444",
-        reason="not_global_admin",
-        summary="x",
-        actor=agent,
-    )
-    client = Client()
-    client.force_login(agent)
-    html = _html(client.get(reverse("workspace:refused_call", args=[call.pk])))
+    call = _refused_call(agent, customer_a, chosen, "03-3333-4444")
+    html = _refused_call_page(agent, call)
     # Then the page says whose number it is (masked), not that this person called
     owners = html[html.index('id="number-owners"') :]
     assert f"この番号は登録済みの担当者 {staff.name}" in owners
