@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -314,12 +315,25 @@ def refused_call_record(
     )
 
 
-def refused_call_number_matches(*, call: RefusedCall) -> bool:
-    """The number the call came from is the one registered for the contact the agent chose.
-    A match says whose number it is, not who is calling (DOMAIN.md §12, Art. 3.2)."""
-    if call.contact is None or not call.caller_phone or not call.contact.phone:
-        return False
-    return phone_digits(call.caller_phone) == phone_digits(call.contact.phone)
+class NumberCheck(StrEnum):
+    """The caller's number against the registered number of the contact chosen at intake."""
+
+    MATCHES = "matches"
+    DIFFERS = "differs"
+    NOTHING_TO_COMPARE = "nothing_to_compare"
+
+
+def refused_call_number_check(*, call: RefusedCall) -> NumberCheck | None:
+    """Whether the number the call came from is the one registered for the contact the agent
+    chose (None: no contact chosen). A match says whose number it is, not who is calling
+    (DOMAIN.md §12, Art. 3.2)."""
+    if call.contact is None:
+        return None
+    if not call.caller_phone or not call.contact.phone:
+        return NumberCheck.NOTHING_TO_COMPARE
+    if phone_digits(call.caller_phone) == phone_digits(call.contact.phone):
+        return NumberCheck.MATCHES
+    return NumberCheck.DIFFERS
 
 
 def refused_call_number_owners(*, call: RefusedCall) -> list[Contact]:

@@ -701,8 +701,7 @@ def refused_call(request: HttpRequest, pk: int) -> HttpResponse:
             "guidance": intake.caller_guidance(reason=call.reason, code=call.code),
             "caller_phone": permissions.mask_phone(call.caller_phone),
             "contact_phone": permissions.mask_phone(call.contact.phone) if call.contact else "",
-            "number_matches": intake.refused_call_number_matches(call=call),
-            "number_compared": bool(call.caller_phone and call.contact and call.contact.phone),
+            "number_check": intake.refused_call_number_check(call=call),
             "number_owners": [
                 (owner.name, permissions.mask_phone(owner.phone))
                 for owner in intake.refused_call_number_owners(call=call)

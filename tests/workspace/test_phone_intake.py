@@ -268,7 +268,7 @@ def test_a_refused_call_says_the_number_matches_a_contact_not_who_called(
 def test_a_chosen_contact_whose_number_differs_is_not_called_a_match(agent, customer_a):
     contact = ContactFactory(customer=customer_a, name="Taro Suzuki", phone="03-1111-2233")
     call = _refused_call(agent, customer_a, contact, "090-0000-0000")
-    assert intake.refused_call_number_matches(call=call) is False
+    assert intake.refused_call_number_check(call=call) is intake.NumberCheck.DIFFERS
     html = _refused_call_page(agent, call)
     assert "発信元の番号とは一致しません" in html
     assert "の番号と一致します" not in html
